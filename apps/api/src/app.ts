@@ -1,0 +1,64 @@
+import type { AddressInfo } from "node:net";
+import { createDb, type DbHandle } from "@mcpdeck/db";
+import type { FastifyInstance } from "fastify";
+import type { Logger } from "pino";
+import type { Mailer } from "./auth/mailer.js";
+import { type Clock, systemClock } from "./clock.js";
+import type { Config } from "./config/config.js";
+import { buildHttpServer } from "./http/server.js";
+import { createLogger } from "./logger.js";
+import { type AppServices, createServices } from "./services.js";
+
+export interface AppOptions {
+  config: Config;
+  /** An open database (tests share or template one); otherwise created from the config. */
+  dbHandle?: DbHandle;
+  clock?: Clock;
+  logger?: Logger;
+  mailer?: Mailer;
+}
+
+export interface RunningApp {
+  url: string;
+  port: number;
+  http: FastifyInstance;
+  services: AppServices;
+  close(): Promise<void>;
+}
+
+/** Builds and starts the whole API process: database, services, HTTP + WebSocket on one port. */
+export async function startApp(options: AppOptions): Promise<RunningApp> {
+  const { config } = options;
+  const log = options.logger ?? createLogger(config.logLevel);
+  const ownsDb = !options.dbHandle;
+  const dbHandle =
+    options.dbHandle ??
+    (await createDb({
+      ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : { dataDir: `${config.dataDir}/pgdata` }),
+    }));
+  const services = createServices({
+    config,
+    dbHandle,
+    clock: options.clock ?? systemClock,
+    log,
+    ...(options.mailer ? { mailer: options.mailer } : {}),
+  });
+  const http = await buildHttpServer(services);
+  await http.listen({ port: config.port, host: config.host });
+  const port = (http.server.address() as AddressInfo).port;
+  const sweeper = setInterval(() => {
+    services.rateLimiter.sweep().catch((error) => log.warn({ err: error }, "rate-limit sweep failed"));
+  }, 5 * 60_000);
+  sweeper.unref();
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    http,
+    services,
+    async close() {
+      clearInterval(sweeper);
+      await http.close();
+      if (ownsDb) await dbHandle.close();
+    },
+  };
+}

@@ -1,0 +1,242 @@
+import { createHmac, randomBytes, randomInt, timingSafeEqual } from "node:crypto";
+import type { User } from "@mcpdeck/contracts";
+import { authSessions, type Database, isUniqueViolation, newId, otpCodes, refreshTokens, users } from "@mcpdeck/db";
+import { and, eq, isNull, lt, sql } from "drizzle-orm";
+import type { Clock } from "../clock.js";
+import { AppError } from "../errors.js";
+import { ipWindow } from "./ip-window.js";
+import type { Mailer } from "./mailer.js";
+import { REFRESH_TTL_SEC, type TokenSigner } from "./tokens.js";
+
+export const OTP_TTL_SEC = 10 * 60;
+export const OTP_COOLDOWN_SEC = 30;
+export const OTP_MAX_ATTEMPTS = 5;
+
+export type UserRow = typeof users.$inferSelect;
+
+export function toUser(row: UserRow): User {
+  return {
+    id: row.id,
+    username: row.username,
+    email: row.email,
+    created_at: row.createdAt.toISOString(),
+    updated_at: row.updatedAt.toISOString(),
+  };
+}
+
+export interface AuthServiceDeps {
+  db: Database;
+  clock: Clock;
+  hmacSecret: Buffer;
+  mailer: Mailer;
+  tokens: TokenSigner;
+  onMailFailure: (error: unknown, to: string) => void;
+  /** Called after a user is created (e.g. to pre-register the demo server). */
+  onUserCreated?: (userId: string) => Promise<void>;
+}
+
+export function createAuthService(deps: AuthServiceDeps) {
+  const { db, clock, tokens } = deps;
+
+  const hashCode = (salt: string, email: string, code: string) =>
+    createHmac("sha256", deps.hmacSecret).update(`otp\0${salt}\0${email}\0${code}`).digest();
+
+  async function requestOtp(email: string, clientIp: string) {
+    const now = clock.now();
+    const code = randomInt(0, 1_000_000).toString().padStart(6, "0");
+    const salt = randomBytes(16).toString("base64url");
+    const codeHash = hashCode(salt, email, code).toString("base64url");
+    const expiresAt = new Date(now.getTime() + OTP_TTL_SEC * 1000);
+    const cooldownEdge = new Date(now.getTime() - OTP_COOLDOWN_SEC * 1000);
+    const windowEdge = new Date(now.getTime() - OTP_TTL_SEC * 1000);
+    // One statement: replaces the code unless inside the cooldown, and keeps the attempt budget of
+    // a window still open (a fresh request must not buy five more guesses).
+    const stored = await db
+      .insert(otpCodes)
+      .values({
+        email,
+        codeHash,
+        salt,
+        ipWindow: ipWindow(clientIp),
+        requestedAt: now,
+        expiresAt,
+        windowStartedAt: now,
+        failedAttempts: 0,
+      })
+      .onConflictDoUpdate({
+        target: otpCodes.email,
+        set: {
+          codeHash,
+          salt,
+          ipWindow: ipWindow(clientIp),
+          requestedAt: now,
+          expiresAt,
+          usedAt: null,
+          windowStartedAt: sql`case when ${otpCodes.usedAt} is null and ${otpCodes.windowStartedAt} > ${windowEdge.toISOString()}::timestamptz then ${otpCodes.windowStartedAt} else ${now.toISOString()}::timestamptz end`,
+          failedAttempts: sql`case when ${otpCodes.usedAt} is null and ${otpCodes.windowStartedAt} > ${windowEdge.toISOString()}::timestamptz then ${otpCodes.failedAttempts} else 0 end`,
+        },
+        setWhere: sql`${otpCodes.requestedAt} <= ${cooldownEdge.toISOString()}::timestamptz`,
+      })
+      .returning({ requestedAt: otpCodes.requestedAt });
+    if (stored.length === 0) {
+      const [row] = await db.select({ requestedAt: otpCodes.requestedAt }).from(otpCodes).where(eq(otpCodes.email, email));
+      const wait = row
+        ? Math.max(1, Math.ceil(OTP_COOLDOWN_SEC - (now.getTime() - row.requestedAt.getTime()) / 1000))
+        : OTP_COOLDOWN_SEC;
+      throw new AppError("RATE_LIMITED", `A code was sent moments ago. Wait ${wait} s before asking for another.`, {
+        retryAfterSec: wait,
+      });
+    }
+    // Sent in the background: the answer (and its timing) never depends on delivery or on whether
+    // the address has an account.
+    void deps.mailer.sendOtp({ to: email, code, expiresAt }).catch((error) => deps.onMailFailure(error, email));
+    return { status: "sent" as const, cooldown_sec: OTP_COOLDOWN_SEC };
+  }
+
+  async function verifyOtp(input: { email: string; code: string; clientIp: string; deviceFingerprint?: string; userAgent?: string }) {
+    const now = clock.now();
+    const [row] = await db.select().from(otpCodes).where(eq(otpCodes.email, input.email));
+    if (!row) throw new AppError("OTP_INVALID", "That code is not valid. Request a code first, then enter the 6 digits from the email.");
+    if (row.usedAt) throw new AppError("OTP_USED", "That code was already used. Request a new code.");
+    if (row.failedAttempts >= OTP_MAX_ATTEMPTS) {
+      throw new AppError("OTP_EXHAUSTED", "Too many wrong attempts: this code no longer works. Request a new code in a few minutes.");
+    }
+    if (row.expiresAt.getTime() <= now.getTime()) throw new AppError("OTP_EXPIRED", "That code has expired. Request a new code.");
+
+    const expected = Buffer.from(row.codeHash, "base64url");
+    const actual = hashCode(row.salt, input.email, input.code);
+    const sameNetwork = row.ipWindow === ipWindow(input.clientIp);
+    const matches = expected.length === actual.length && timingSafeEqual(expected, actual);
+    if (!matches || !sameNetwork) {
+      const [updated] = await db
+        .update(otpCodes)
+        .set({ failedAttempts: sql`${otpCodes.failedAttempts} + 1` })
+        .where(and(eq(otpCodes.email, input.email), lt(otpCodes.failedAttempts, OTP_MAX_ATTEMPTS)))
+        .returning({ failedAttempts: otpCodes.failedAttempts });
+      const left = Math.max(0, OTP_MAX_ATTEMPTS - (updated?.failedAttempts ?? OTP_MAX_ATTEMPTS));
+      const why = sameNetwork
+        ? "That code is not correct."
+        : "That code was requested from a different network. Request a new code from here.";
+      throw new AppError("OTP_INVALID", left > 0 ? `${why} ${left} attempt${left === 1 ? "" : "s"} left.` : `${why} No attempts left: request a new code later.`);
+    }
+    const consumed = await db
+      .update(otpCodes)
+      .set({ usedAt: now })
+      .where(and(eq(otpCodes.email, input.email), eq(otpCodes.codeHash, row.codeHash), isNull(otpCodes.usedAt)))
+      .returning({ email: otpCodes.email });
+    if (consumed.length === 0) throw new AppError("OTP_USED", "That code was already used. Request a new code.");
+
+    const { user, isNew } = await findOrCreateUser(input.email, now);
+    const pair = await startSession(user.id, now, input.deviceFingerprint, input.userAgent);
+    return { ...pair, is_new_user: isNew, user: toUser(user) };
+  }
+
+  async function findOrCreateUser(email: string, now: Date): Promise<{ user: UserRow; isNew: boolean }> {
+    const [existing] = await db.select().from(users).where(eq(users.email, email));
+    if (existing) return { user: existing, isNew: false };
+    const base = email.split("@")[0]!.toLowerCase().replace(/[^a-z0-9_-]/g, "").slice(0, 20) || "user";
+    for (let attempt = 0; attempt < 8; attempt++) {
+      const username = `${base.padEnd(3, "0")}-${randomBytes(3).toString("hex")}`;
+      try {
+        const [created] = await db.insert(users).values({ id: newId(), email, username, createdAt: now, updatedAt: now }).returning();
+        await deps.onUserCreated?.(created!.id);
+        return { user: created!, isNew: true };
+      } catch (error) {
+        if (isUniqueViolation(error, "users_email_key")) {
+          const [raced] = await db.select().from(users).where(eq(users.email, email));
+          if (raced) return { user: raced, isNew: false };
+        }
+        if (!isUniqueViolation(error)) throw error;
+      }
+    }
+    throw new AppError("INTERNAL", "Could not create the account. Try again.");
+  }
+
+  async function startSession(userId: string, now: Date, deviceFingerprint?: string, userAgent?: string) {
+    const sessionId = newId();
+    const refreshId = newId();
+    await db.insert(authSessions).values({
+      id: sessionId,
+      userId,
+      deviceFingerprint: deviceFingerprint ?? null,
+      userAgent: userAgent?.slice(0, 256) ?? null,
+      createdAt: now,
+      lastUsedAt: now,
+      expiresAt: new Date(now.getTime() + REFRESH_TTL_SEC * 1000),
+    });
+    return issuePair(userId, sessionId, refreshId, now);
+  }
+
+  async function issuePair(userId: string, sessionId: string, refreshId: string, now: Date) {
+    const refresh = await tokens.sign("refresh", userId, sessionId, refreshId);
+    await db.insert(refreshTokens).values({ id: refreshId, sessionId, issuedAt: now, expiresAt: refresh.expiresAt });
+    const access = await tokens.sign("access", userId, sessionId, newId());
+    return { access_token: access.token, refresh_token: refresh.token };
+  }
+
+  async function revokeSession(sessionId: string, reason: string) {
+    await db
+      .update(authSessions)
+      .set({ revokedAt: clock.now(), revokedReason: reason })
+      .where(and(eq(authSessions.id, sessionId), isNull(authSessions.revokedAt)));
+  }
+
+  async function refresh(refreshToken: string) {
+    const claims = await tokens.verify("refresh", refreshToken);
+    const now = clock.now();
+    const rotated = await db
+      .update(refreshTokens)
+      .set({ rotatedAt: now })
+      .where(and(eq(refreshTokens.id, claims.tokenId), eq(refreshTokens.sessionId, claims.sessionId), isNull(refreshTokens.rotatedAt)))
+      .returning({ id: refreshTokens.id });
+    if (rotated.length === 0) {
+      const [known] = await db.select({ id: refreshTokens.id }).from(refreshTokens).where(eq(refreshTokens.id, claims.tokenId));
+      if (known) {
+        // A rotated token came back: someone holds a copy. End the whole family.
+        await revokeSession(claims.sessionId, "refresh_token_reuse");
+        throw new AppError(
+          "TOKEN_REUSED",
+          "This refresh token was already used, so the sign-in was ended for your safety. Sign in again.",
+        );
+      }
+      throw new AppError("TOKEN_INVALID", "The refresh token is not valid. Sign in again.");
+    }
+    const [session] = await db
+      .update(authSessions)
+      .set({ lastUsedAt: now, expiresAt: new Date(now.getTime() + REFRESH_TTL_SEC * 1000) })
+      .where(and(eq(authSessions.id, claims.sessionId), isNull(authSessions.revokedAt)))
+      .returning({ userId: authSessions.userId });
+    if (!session) throw new AppError("SESSION_REVOKED", "This sign-in has ended. Sign in again.");
+    return issuePair(session.userId, claims.sessionId, newId(), now);
+  }
+
+  async function logout(refreshToken: string) {
+    const claims = await tokens.verify("refresh", refreshToken);
+    const [known] = await db
+      .select({ id: refreshTokens.id })
+      .from(refreshTokens)
+      .where(and(eq(refreshTokens.id, claims.tokenId), eq(refreshTokens.sessionId, claims.sessionId)));
+    if (!known) throw new AppError("TOKEN_INVALID", "The refresh token is not valid.");
+    await revokeSession(claims.sessionId, "logout");
+    return { status: "ok" as const };
+  }
+
+  /**
+   * Verifies an access token and that its sign-in is still live, in one indexed query that also
+   * loads the user — correct across any number of API processes, with no cache to go stale.
+   */
+  async function authenticate(accessToken: string): Promise<{ user: UserRow; sessionId: string }> {
+    const claims = await tokens.verify("access", accessToken);
+    const [row] = await db
+      .select({ user: users })
+      .from(authSessions)
+      .innerJoin(users, eq(users.id, authSessions.userId))
+      .where(and(eq(authSessions.id, claims.sessionId), eq(authSessions.userId, claims.userId), isNull(authSessions.revokedAt)));
+    if (!row) throw new AppError("SESSION_REVOKED", "This sign-in has ended. Sign in again.");
+    return { user: row.user, sessionId: claims.sessionId };
+  }
+
+  return { requestOtp, verifyOtp, refresh, logout, authenticate, revokeSession };
+}
+
+export type AuthService = ReturnType<typeof createAuthService>;

@@ -1,0 +1,72 @@
+import type { KeyObject } from "node:crypto";
+import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
+import type { Clock } from "../clock.js";
+import { AppError } from "../errors.js";
+
+export const ACCESS_TTL_SEC = 15 * 60;
+export const REFRESH_TTL_SEC = 7 * 24 * 60 * 60;
+const ALG = "EdDSA";
+const ACCESS_TYP = "at+jwt";
+const REFRESH_TYP = "rt+jwt";
+const ACCESS_AUDIENCE = "mcpdeck:api";
+const REFRESH_AUDIENCE = "mcpdeck:refresh";
+
+export interface TokenClaims {
+  userId: string;
+  sessionId: string;
+  tokenId: string;
+  expiresAt: Date;
+}
+
+/** Signs and verifies mcpdeck's EdDSA JWTs; the algorithm, issuer, audience and type are pinned. */
+export function createTokenSigner(opts: { privateKey: KeyObject; publicKey: KeyObject; issuer: string; clock: Clock }) {
+  const { privateKey, publicKey, issuer, clock } = opts;
+
+  async function sign(kind: "access" | "refresh", userId: string, sessionId: string, tokenId: string) {
+    const iat = Math.floor(clock.now().getTime() / 1000);
+    const exp = iat + (kind === "access" ? ACCESS_TTL_SEC : REFRESH_TTL_SEC);
+    const token = await new SignJWT({ sid: sessionId })
+      .setProtectedHeader({ alg: ALG, typ: kind === "access" ? ACCESS_TYP : REFRESH_TYP })
+      .setIssuer(issuer)
+      .setAudience(kind === "access" ? ACCESS_AUDIENCE : REFRESH_AUDIENCE)
+      .setSubject(userId)
+      .setJti(tokenId)
+      .setIssuedAt(iat)
+      .setExpirationTime(exp)
+      .sign(privateKey);
+    return { token, expiresAt: new Date(exp * 1000) };
+  }
+
+  async function verify(kind: "access" | "refresh", token: string): Promise<TokenClaims> {
+    try {
+      const { payload } = await jwtVerify(token, publicKey, {
+        algorithms: [ALG],
+        issuer,
+        audience: kind === "access" ? ACCESS_AUDIENCE : REFRESH_AUDIENCE,
+        typ: kind === "access" ? ACCESS_TYP : REFRESH_TYP,
+        requiredClaims: ["exp", "iat", "sub", "jti", "sid"],
+        currentDate: clock.now(),
+      });
+      if (typeof payload.sid !== "string") throw new Error("sid claim must be a string");
+      return {
+        userId: payload.sub!,
+        sessionId: payload.sid,
+        tokenId: payload.jti!,
+        expiresAt: new Date(payload.exp! * 1000),
+      };
+    } catch (error) {
+      const label = kind === "access" ? "access token" : "refresh token";
+      if (error instanceof joseErrors.JWTExpired) {
+        throw new AppError(
+          "TOKEN_EXPIRED",
+          kind === "access" ? "The access token has expired: refresh it." : "The refresh token has expired: sign in again.",
+        );
+      }
+      throw new AppError("TOKEN_INVALID", `The ${label} is not valid. Sign in again.`);
+    }
+  }
+
+  return { sign, verify };
+}
+
+export type TokenSigner = ReturnType<typeof createTokenSigner>;

@@ -1,0 +1,66 @@
+import { resolve } from "node:path";
+import { type Env, parseEnv } from "./env.js";
+import { type Keys, loadKeys } from "./keys.js";
+
+export interface Config {
+  env: Env["NODE_ENV"];
+  production: boolean;
+  port: number;
+  host: string;
+  publicUrl: string;
+  databaseUrl?: string;
+  dataDir: string;
+  logLevel: Env["LOG_LEVEL"];
+  trustProxy: boolean | number | string[];
+  corsOrigins: string[];
+  mail: { resendApiKey?: string; resendBaseUrl?: string; from: string; devOutbox: boolean };
+  rateLimits: { authPerMin: number; apiPerMin: number };
+  statusIntervalSec: number;
+  network: { allowPrivateNetworks: boolean; allowedHosts: string[] };
+  demoMcpUrl?: string;
+  webDist?: string;
+  keys: Keys;
+}
+
+/** Reads and validates the whole configuration once; throws ConfigError with a one-line message. */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  const env = parseEnv(source);
+  const production = env.NODE_ENV === "production";
+  const port = env.PORT;
+  const publicUrl = (env.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/$/, "");
+  return {
+    env: env.NODE_ENV,
+    production,
+    port,
+    host: env.HOST ?? (production ? "0.0.0.0" : "localhost"),
+    publicUrl,
+    ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
+    dataDir: resolve(env.MCPDECK_DATA_DIR),
+    logLevel: env.LOG_LEVEL,
+    trustProxy: env.TRUST_PROXY,
+    corsOrigins: env.CORS_ORIGINS.length > 0 ? env.CORS_ORIGINS : [new URL(publicUrl).origin],
+    mail: {
+      ...(env.RESEND_API_KEY ? { resendApiKey: env.RESEND_API_KEY } : {}),
+      ...(env.RESEND_BASE_URL ? { resendBaseUrl: env.RESEND_BASE_URL } : {}),
+      from: env.MAIL_FROM,
+      devOutbox: !production && env.MCPDECK_DEV_OUTBOX,
+    },
+    rateLimits: { authPerMin: env.MCPDECK_RATE_LIMIT_AUTH, apiPerMin: env.MCPDECK_RATE_LIMIT_API },
+    statusIntervalSec: env.MCPDECK_STATUS_INTERVAL_S,
+    network: {
+      allowPrivateNetworks: env.MCPDECK_ALLOW_PRIVATE_NETWORKS
+        ? env.MCPDECK_ALLOW_PRIVATE_NETWORKS === "true"
+        : !production,
+      allowedHosts: env.MCPDECK_ALLOWED_HOSTS,
+    },
+    ...(env.MCPDECK_DEMO_MCP_URL !== undefined
+      ? env.MCPDECK_DEMO_MCP_URL === "none"
+        ? {}
+        : { demoMcpUrl: env.MCPDECK_DEMO_MCP_URL }
+      : production
+        ? {}
+        : { demoMcpUrl: "http://127.0.0.1:3001/mcp" }),
+    ...(env.MCPDECK_WEB_DIST ? { webDist: resolve(env.MCPDECK_WEB_DIST) } : {}),
+    keys: loadKeys(env),
+  };
+}

@@ -1,0 +1,102 @@
+import { z } from "zod";
+
+const bool = (def: boolean) =>
+  z
+    .enum(["true", "false", "1", "0", "yes", "no", "on", "off"], { message: "must be true or false" })
+    .optional()
+    .transform((v) => (v === undefined ? def : ["true", "1", "yes", "on"].includes(v)));
+
+const int = (def: number, min: number, max: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === "") return def;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < min || n > max) {
+        ctx.addIssue({ code: "custom", message: `must be an integer between ${min} and ${max} (got "${v}")` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const list = z
+  .string()
+  .optional()
+  .transform((v) => (v ? v.split(",").map((s) => s.trim()).filter(Boolean) : []));
+
+const url = (what: string) =>
+  z
+    .string()
+    .optional()
+    .refine((v) => {
+      if (v === undefined || v === "") return true;
+      try {
+        new URL(v);
+        return true;
+      } catch {
+        return false;
+      }
+    }, `must be ${what}`);
+
+/** Every environment variable the API reads; parsed once at start-up. */
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  PORT: int(3000, 0, 65535),
+  HOST: z.string().optional(),
+  DATABASE_URL: z
+    .string()
+    .optional()
+    .refine((v) => !v || /^postgres(ql)?:\/\//.test(v), "must be a postgres:// or postgresql:// URL"),
+  MCPDECK_DATA_DIR: z.string().min(1).default("./.mcpdeck"),
+  PUBLIC_URL: url("an absolute URL such as https://mcpdeck.example.com"),
+  RESEND_API_KEY: z.string().optional(),
+  RESEND_BASE_URL: url("an absolute URL"),
+  MAIL_FROM: z.string().default("mcpdeck <onboarding@resend.dev>"),
+  TRUST_PROXY: z
+    .string()
+    .optional()
+    .transform((v, ctx): boolean | number | string[] => {
+      if (v === undefined || v === "" || v === "false" || v === "0") return false;
+      if (v === "true") return true;
+      if (/^\d+$/.test(v)) return Number(v);
+      const parts = v.split(",").map((s) => s.trim());
+      if (parts.every((p) => /^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(p))) return parts;
+      ctx.addIssue({ code: "custom", message: `must be false, true, a hop count or a list of proxy IPs/CIDRs (got "${v}")` });
+      return z.NEVER;
+    }),
+  CORS_ORIGINS: list,
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  MCPDECK_JWT_PRIVATE_KEY: z.string().optional(),
+  MCPDECK_ENCRYPTION_KEYS: z.string().optional(),
+  MCPDECK_HMAC_SECRET: z.string().optional(),
+  MCPDECK_RATE_LIMIT_AUTH: int(60, 1, 1_000_000),
+  MCPDECK_RATE_LIMIT_API: int(120, 1, 1_000_000),
+  MCPDECK_STATUS_INTERVAL_S: int(60, 1, 86_400),
+  MCPDECK_ALLOW_PRIVATE_NETWORKS: z.enum(["true", "false"], { message: "must be true or false" }).optional(),
+  MCPDECK_ALLOWED_HOSTS: list,
+  MCPDECK_DEMO_MCP_URL: z.string().optional(),
+  MCPDECK_WEB_DIST: z.string().optional(),
+  MCPDECK_DEV_OUTBOX: bool(true),
+});
+
+export type Env = z.infer<typeof EnvSchema>;
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+/** Parses the environment; throws ConfigError whose message is one line naming the variable. */
+export function parseEnv(source: NodeJS.ProcessEnv): Env {
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ""));
+  const result = EnvSchema.safeParse(cleaned);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const name = issue.path.join(".") || "environment";
+    throw new ConfigError(`Invalid configuration: ${name} ${issue.message.replace(/^Invalid input: /, "")}`);
+  }
+  return result.data;
+}

@@ -1,0 +1,105 @@
+import { type ApiError, type ErrorCode, errorStatus, type ValidationIssue } from "@mcpdeck/contracts";
+import { TRPCError } from "@trpc/server";
+import { ZodError } from "zod";
+
+/** A failure a user can act on: a stable code, a message without secrets, optional details. */
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly issues?: ValidationIssue[];
+  readonly reason?: string;
+  readonly retryAfterSec?: number;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    extra: { issues?: ValidationIssue[]; reason?: string; retryAfterSec?: number; cause?: unknown } = {},
+  ) {
+    super(message, extra.cause === undefined ? undefined : { cause: extra.cause });
+    this.name = "AppError";
+    this.code = code;
+    if (extra.issues) this.issues = extra.issues;
+    if (extra.reason) this.reason = extra.reason;
+    if (extra.retryAfterSec !== undefined) this.retryAfterSec = extra.retryAfterSec;
+  }
+
+  get status(): number {
+    return errorStatus[this.code];
+  }
+}
+
+const trpcCodeFor: Record<number, TRPCError["code"]> = {
+  400: "BAD_REQUEST",
+  401: "UNAUTHORIZED",
+  403: "FORBIDDEN",
+  404: "NOT_FOUND",
+  409: "CONFLICT",
+  410: "BAD_REQUEST",
+  413: "PAYLOAD_TOO_LARGE",
+  429: "TOO_MANY_REQUESTS",
+  500: "INTERNAL_SERVER_ERROR",
+  502: "BAD_GATEWAY",
+};
+
+/** Wraps an AppError for tRPC so procedures can simply `throw appError(...)`. */
+export function toTRPCError(error: AppError): TRPCError {
+  return new TRPCError({ code: trpcCodeFor[error.status] ?? "INTERNAL_SERVER_ERROR", message: error.message, cause: error });
+}
+
+export function issuesFromZod(error: ZodError): ValidationIssue[] {
+  return error.issues.map((i) => ({
+    path: i.path.map(String).join(".") || "(body)",
+    message: i.message,
+  }));
+}
+
+const tRPCCodeMap: Partial<Record<TRPCError["code"], ErrorCode>> = {
+  UNAUTHORIZED: "UNAUTHENTICATED",
+  FORBIDDEN: "FORBIDDEN",
+  NOT_FOUND: "NOT_FOUND",
+  CONFLICT: "CONFLICT",
+  TOO_MANY_REQUESTS: "RATE_LIMITED",
+  PAYLOAD_TOO_LARGE: "PAYLOAD_TOO_LARGE",
+  BAD_REQUEST: "VALIDATION_FAILED",
+  PARSE_ERROR: "VALIDATION_FAILED",
+  UNSUPPORTED_MEDIA_TYPE: "VALIDATION_FAILED",
+  METHOD_NOT_SUPPORTED: "NOT_FOUND",
+};
+
+/** Finds the AppError (or zod error) behind any thrown value. */
+export function resolveAppError(error: unknown): AppError {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current; depth++) {
+    if (current instanceof AppError) return current;
+    if (current instanceof ZodError) {
+      return new AppError("VALIDATION_FAILED", "The request is invalid: see issues for the fields to fix.", {
+        issues: issuesFromZod(current),
+      });
+    }
+    current = (current as { cause?: unknown }).cause;
+  }
+  if (error instanceof TRPCError) {
+    const code = tRPCCodeMap[error.code];
+    if (code) {
+      const message =
+        error.code === "PARSE_ERROR"
+          ? "The request body is not valid JSON."
+          : error.code === "UNSUPPORTED_MEDIA_TYPE"
+            ? "Send the request body as application/json."
+            : error.message;
+      return new AppError(code, message);
+    }
+  }
+  return new AppError("INTERNAL", "Something went wrong on our side. Try again; if it persists, report it.");
+}
+
+export function toApiError(error: AppError): ApiError {
+  return {
+    code: error.code,
+    message: error.message,
+    ...(error.issues ? { issues: error.issues } : {}),
+    ...(error.reason ? { reason: error.reason } : {}),
+    ...(error.retryAfterSec !== undefined ? { retry_after: error.retryAfterSec } : {}),
+  };
+}
+
+export const notFound = (what: string) => new AppError("NOT_FOUND", `${what} not found.`);

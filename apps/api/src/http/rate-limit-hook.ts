@@ -1,0 +1,36 @@
+import type { FastifyReply, FastifyRequest } from "fastify";
+import { AppError, toApiError } from "../errors.js";
+import type { AppServices } from "../services.js";
+
+const EXEMPT = new Set(["/healthz", "/api/v1/healthz"]);
+
+/** Which limit a request counts against: `auth` for sign-in endpoints, `api` for the rest, none for assets. */
+export function rateLimitBucket(path: string): "auth" | "api" | undefined {
+  if (EXEMPT.has(path)) return undefined;
+  if (path.startsWith("/api/v1/auth/")) return "auth";
+  if (path.startsWith("/trpc/")) {
+    return path.slice(6).split(",").some((p) => p.startsWith("auth.")) ? "auth" : "api";
+  }
+  if (path.startsWith("/api/") || path.startsWith("/trpc") || path.startsWith("/ws/")) return "api";
+  return undefined;
+}
+
+export async function applyRateLimit(services: AppServices, req: FastifyRequest, reply: FastifyReply) {
+  if (req.method === "OPTIONS") return;
+  const path = req.url.split("?")[0]!;
+  const bucket = rateLimitBucket(path);
+  if (!bucket) return;
+  const limit = bucket === "auth" ? services.config.rateLimits.authPerMin : services.config.rateLimits.apiPerMin;
+  const result = await services.rateLimiter.consume(`${bucket}:${req.ip}`, limit, 60);
+  reply.header("ratelimit-limit", String(result.limit));
+  reply.header("ratelimit-remaining", String(result.remaining));
+  reply.header("ratelimit-reset", String(result.resetSec));
+  if (!result.allowed) {
+    services.metrics.inc("rate_limited_total");
+    reply.header("retry-after", String(result.resetSec));
+    const error = new AppError("RATE_LIMITED", `Too many requests. Try again in ${result.resetSec} s.`, {
+      retryAfterSec: result.resetSec,
+    });
+    return reply.status(429).send(toApiError(error));
+  }
+}

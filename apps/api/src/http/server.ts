@@ -1,0 +1,197 @@
+import { existsSync } from "node:fs";
+import type { IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
+import cors from "@fastify/cors";
+import fastifyStatic from "@fastify/static";
+import { WS_MAX_MESSAGE_BYTES } from "@mcpdeck/contracts";
+import { fastifyTRPCPlugin } from "@trpc/server/adapters/fastify";
+import { getWSConnectionHandler } from "@trpc/server/adapters/ws";
+import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
+import { fastifyTRPCOpenApiPlugin } from "trpc-to-openapi";
+import { WebSocketServer } from "ws";
+import { AppError, resolveAppError, toApiError } from "../errors.js";
+import { buildOpenApiDocument } from "../openapi.js";
+import { appRouter } from "../root.js";
+import type { AppServices } from "../services.js";
+import type { Context } from "../trpc.js";
+import { applyRateLimit } from "./rate-limit-hook.js";
+
+export const API_PREFIX = "/api/v1";
+
+/** Upgrade handlers for the spec's WebSocket routes, registered by the domains that own them. */
+export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer, params: { serverId: string }) => void;
+
+function makeContext(services: AppServices, req: FastifyRequest): Context {
+  return {
+    services,
+    clientIp: req.ip,
+    ...(req.headers["user-agent"] ? { userAgent: req.headers["user-agent"] } : {}),
+    ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
+    response: { headers: {} },
+  };
+}
+
+/** Status and headers of a REST or tRPC response: our error code's status, or what the procedure set. */
+function responseMeta({ ctx, errors }: { ctx?: Context | undefined; errors: readonly unknown[] }) {
+  const headers: Record<string, string> = { ...(ctx?.response.headers ?? {}) };
+  if (errors.length > 0) {
+    const error = resolveAppError(errors[0]);
+    if (error.retryAfterSec !== undefined) headers["retry-after"] = String(error.retryAfterSec);
+    return { status: error.status, headers };
+  }
+  return { ...(ctx?.response.status ? { status: ctx.response.status } : {}), headers };
+}
+
+export async function buildHttpServer(services: AppServices, opts: { wsRoutes?: UpgradeHandler } = {}) {
+  const { config, log } = services;
+  const app = Fastify({
+    loggerInstance: log,
+    trustProxy: config.trustProxy as boolean | string[],
+    bodyLimit: 1024 * 1024,
+    disableRequestLogging: true,
+    routerOptions: { maxParamLength: 200 },
+  }) as unknown as FastifyInstance;
+
+  app.addHook("onResponse", async (req, reply) => {
+    if (reply.statusCode >= 500) log.error({ method: req.method, url: req.url.split("?")[0], status: reply.statusCode }, "request failed");
+    else log.debug({ method: req.method, url: req.url.split("?")[0], status: reply.statusCode, ms: reply.elapsedTime }, "request");
+  });
+
+  app.addHook("onSend", async (_req, reply, payload) => {
+    reply.header("x-content-type-options", "nosniff");
+    reply.header("referrer-policy", "no-referrer");
+    reply.header("x-frame-options", "DENY");
+    return payload;
+  });
+
+  await app.register(cors, {
+    origin: (origin, cb) => cb(null, !origin || config.corsOrigins.includes(origin)),
+    credentials: false,
+    exposedHeaders: ["retry-after", "ratelimit-limit", "ratelimit-remaining", "ratelimit-reset"],
+  });
+
+  app.addHook("onRequest", async (req, reply) => {
+    await applyRateLimit(services, req, reply);
+  });
+
+  // Every error that escapes a route (body parse errors, oversized bodies, …) in the one shape.
+  app.setErrorHandler((error, _req, reply) => {
+    const fastifyError = error as { statusCode?: number; code?: string; message: string };
+    let appError: AppError;
+    if (fastifyError.code === "FST_ERR_CTP_BODY_TOO_LARGE") appError = new AppError("PAYLOAD_TOO_LARGE", "The request body is too large.");
+    else if (fastifyError.statusCode && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500)
+      appError = new AppError("VALIDATION_FAILED", `The request could not be read: ${fastifyError.message}`);
+    else {
+      appError = resolveAppError(error);
+      log.error({ err: error }, "unhandled error");
+    }
+    if (appError.retryAfterSec !== undefined) reply.header("retry-after", String(appError.retryAfterSec));
+    return reply.status(appError.status).send(toApiError(appError));
+  });
+
+  await app.register(fastifyTRPCPlugin, {
+    prefix: "/trpc",
+    trpcOptions: {
+      router: appRouter,
+      createContext: ({ req }: { req: FastifyRequest }) => makeContext(services, req),
+      responseMeta,
+      onError: ({ error }: { error: unknown }) => {
+        if (resolveAppError(error).code === "INTERNAL") log.error({ err: error }, "tRPC procedure failed");
+      },
+    },
+  });
+
+  // REST facade generated from the same routers.
+  await app.register(async (rest) => {
+    rest.addHook("onSend", async (_req, reply, payload) => {
+      if (reply.statusCode < 400 || typeof payload !== "string") return payload;
+      try {
+        const body = JSON.parse(payload) as { data?: { error?: unknown }; code?: unknown; message?: unknown };
+        if (body.data?.error) return JSON.stringify(body.data.error);
+        // Errors raised before a procedure ran (unknown route, unreadable body).
+        return JSON.stringify(toApiError(resolveAppError(Object.assign(new Error(String(body.message)), { code: body.code }))));
+      } catch {
+        return payload;
+      }
+    });
+    await rest.register(fastifyTRPCOpenApiPlugin, {
+      basePath: API_PREFIX,
+      router: appRouter,
+      createContext: ({ req }: { req: FastifyRequest }) => makeContext(services, req),
+      responseMeta,
+      onError: ({ error }: { error: unknown }) => {
+        if (resolveAppError(error).code === "INTERNAL") log.error({ err: error }, "REST procedure failed");
+      },
+    } as never);
+  });
+
+  const openApiDocument = buildOpenApiDocument(config.publicUrl);
+  app.get(`${API_PREFIX}/openapi.json`, async () => openApiDocument);
+  app.get(`${API_PREFIX}/metrics`, async (_req, reply) => reply.type("text/plain; version=0.0.4").send(services.metrics.render()));
+  app.get("/healthz", async (req, reply) => {
+    const ok = await services.dbHandle.ping();
+    void req;
+    return reply.status(ok ? 200 : 503).send({ status: ok ? "ok" : "degraded", ts: services.clock.now().toISOString() });
+  });
+
+  if (config.webDist && existsSync(config.webDist)) {
+    await app.register(fastifyStatic, { root: config.webDist, prefix: "/", wildcard: false });
+  }
+  app.setNotFoundHandler((req, reply) => {
+    const path = req.url.split("?")[0]!;
+    const isApi = path.startsWith("/api/") || path.startsWith("/trpc") || path.startsWith("/ws/");
+    if (!isApi && req.method === "GET" && config.webDist && existsSync(config.webDist)) {
+      return reply.type("text/html").sendFile("index.html");
+    }
+    return reply.status(404).send(toApiError(new AppError("NOT_FOUND", `No route for ${req.method} ${path}.`)));
+  });
+
+  attachWebSockets(app, services, opts.wsRoutes);
+  return app;
+}
+
+const WS_SERVER_ROUTE = /^(?:\/api\/v1)?\/ws\/server\/([^/?#]{1,64})$/;
+
+/** tRPC subscriptions at /trpc and the spec's protocol at /ws/server/{id}, with origin and size limits. */
+function attachWebSockets(app: FastifyInstance, services: AppServices, wsRoutes?: UpgradeHandler) {
+  const trpcWss = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_MESSAGE_BYTES });
+  const trpcHandler = getWSConnectionHandler({
+    wss: trpcWss,
+    router: appRouter,
+    createContext: ({ req, info }) => {
+      const token = typeof info.connectionParams?.token === "string" ? info.connectionParams.token : undefined;
+      return {
+        services,
+        clientIp: req.socket.remoteAddress ?? "unknown",
+        ...(req.headers["user-agent"] ? { userAgent: req.headers["user-agent"] } : {}),
+        ...(token ? { authorization: `Bearer ${token}` } : req.headers.authorization ? { authorization: req.headers.authorization } : {}),
+        response: { headers: {} },
+      } satisfies Context;
+    },
+    keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 5_000 },
+  });
+  trpcWss.on("connection", trpcHandler);
+
+  app.server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const origin = req.headers.origin;
+    if (origin && !services.config.corsOrigins.includes(origin)) {
+      socket.end("HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+      return;
+    }
+    const path = (req.url ?? "/").split("?")[0]!;
+    if (path === "/trpc" || path === "/trpc/") {
+      trpcWss.handleUpgrade(req, socket, head, (ws) => trpcWss.emit("connection", ws, req));
+      return;
+    }
+    const match = WS_SERVER_ROUTE.exec(path);
+    if (match && wsRoutes) {
+      wsRoutes(req, socket, head, { serverId: decodeURIComponent(match[1]!) });
+      return;
+    }
+    socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+  });
+  app.addHook("onClose", async () => {
+    for (const client of trpcWss.clients) client.terminate();
+    trpcWss.close();
+  });
+}

@@ -1,0 +1,37 @@
+import { loadConfig } from "./config/config.js";
+import { ConfigError } from "./config/env.js";
+import { startApp } from "./app.js";
+
+async function main() {
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`mcpdeck: ${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const app = await startApp({ config });
+  const log = app.services.log;
+  log.info(
+    { url: config.publicUrl, database: app.services.dbHandle.kind, mail: app.services.mailer.kind },
+    `mcpdeck listening on ${config.publicUrl} (database: ${app.services.dbHandle.kind}, mail: ${app.services.mailer.kind})`,
+  );
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, "shutting down");
+    await app.close();
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void stop("SIGINT"));
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+}
+
+main().catch((error) => {
+  process.stderr.write(`mcpdeck: failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,79 @@
+import type { DbHandle } from "@mcpdeck/db";
+import type { FastifyBaseLogger as Logger } from "fastify";
+import { createMailer, type Mailer } from "./auth/mailer.js";
+import { type AuthService, createAuthService } from "./auth/service.js";
+import { createTokenSigner } from "./auth/tokens.js";
+import type { Clock } from "./clock.js";
+import type { Config } from "./config/config.js";
+import { createRateLimiter, type RateLimiter } from "./http/rate-limit.js";
+import { createMetrics, type Metrics } from "./metrics.js";
+import { createUserService, type UserService } from "./users/service.js";
+
+/** Everything a request may use; built once per process. Services know nothing about HTTP. */
+export interface AppServices {
+  config: Config;
+  dbHandle: DbHandle;
+  clock: Clock;
+  log: Logger;
+  metrics: Metrics;
+  mailer: Mailer;
+  auth: AuthService;
+  users: UserService;
+  rateLimiter: RateLimiter;
+  /** Hooks run when a user signs in for the first time (e.g. pre-registering the demo server). */
+  onUserCreated: ((userId: string) => Promise<void>)[];
+}
+
+export function createServices(opts: { config: Config; dbHandle: DbHandle; clock: Clock; log: Logger; mailer?: Mailer }): AppServices {
+  const { config, dbHandle, clock, log } = opts;
+  const db = dbHandle.db;
+  const metrics = createMetrics();
+  const mailer =
+    opts.mailer ??
+    createMailer({
+      ...(config.mail.resendApiKey ? { resendApiKey: config.mail.resendApiKey } : {}),
+      ...(config.mail.resendBaseUrl ? { resendBaseUrl: config.mail.resendBaseUrl } : {}),
+      from: config.mail.from,
+      now: () => clock.now(),
+      log,
+    });
+  const tokens = createTokenSigner({
+    privateKey: config.keys.jwtPrivateKey,
+    publicKey: config.keys.jwtPublicKey,
+    issuer: config.publicUrl,
+    clock,
+  });
+  const onUserCreated: AppServices["onUserCreated"] = [];
+  const auth = createAuthService({
+    db,
+    clock,
+    hmacSecret: config.keys.hmacSecret,
+    mailer,
+    tokens,
+    onMailFailure: (error, to) => {
+      metrics.inc("mail_send_failures_total");
+      log.error({ err: { message: error instanceof Error ? error.message : String(error) }, toDomain: to.split("@")[1] }, "sign-in email could not be sent");
+    },
+    onUserCreated: async (userId) => {
+      for (const hook of onUserCreated) {
+        try {
+          await hook(userId);
+        } catch (error) {
+          log.error({ err: error }, "new-user hook failed");
+        }
+      }
+    },
+  });
+  return {
+    config,
+    dbHandle,
+    clock,
+    log,
+    metrics,
+    mailer,
+    auth,
+    users: createUserService({ db, clock }),
+    rateLimiter: createRateLimiter(db),
+    onUserCreated,
+  };
+}
