@@ -16,6 +16,8 @@ export interface AppOptions {
   clock?: Clock;
   logger?: Logger;
   mailer?: Mailer;
+  /** Run the background status checker (default true). */
+  statusChecks?: boolean;
 }
 
 export interface RunningApp {
@@ -44,6 +46,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     ...(options.mailer ? { mailer: options.mailer } : {}),
   });
   const http = await buildHttpServer(services);
+  if (options.statusChecks ?? true) services.statusChecker.start();
   await http.listen({ port: config.port, host: config.host });
   const port = (http.server.address() as AddressInfo).port;
   const sweeper = setInterval(() => {
@@ -57,7 +60,9 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     services,
     async close() {
       clearInterval(sweeper);
+      services.statusChecker.stop();
       await http.close();
+      await services.pool.closeAll();
       if (ownsDb) await dbHandle.close();
     },
   };

@@ -46,10 +46,14 @@ export function toTRPCError(error: AppError): TRPCError {
 }
 
 export function issuesFromZod(error: ZodError): ValidationIssue[] {
-  return error.issues.map((i) => ({
-    path: i.path.map(String).join(".") || "(body)",
-    message: i.message,
-  }));
+  return error.issues.flatMap((i) => {
+    const path = i.path.map(String);
+    // Strict objects: name each unknown field itself, so the client knows what to remove.
+    if (i.code === "unrecognized_keys") {
+      return i.keys.map((key) => ({ path: [...path, key].join("."), message: "Unknown field: remove it." }));
+    }
+    return [{ path: path.join(".") || "(body)", message: i.message }];
+  });
 }
 
 const tRPCCodeMap: Partial<Record<TRPCError["code"], ErrorCode>> = {

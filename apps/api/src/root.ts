@@ -1,5 +1,6 @@
 import { authRouter } from "./auth/router.js";
 import { devRouter, healthRouter } from "./health/router.js";
+import { oauthRouter, serversRouter } from "./servers/router.js";
 import { router } from "./trpc.js";
 import { userRouter } from "./users/router.js";
 
@@ -7,6 +8,8 @@ export const appRouter = router({
   health: healthRouter,
   auth: authRouter,
   user: userRouter,
+  servers: serversRouter,
+  oauth: oauthRouter,
   dev: devRouter,
 });
 

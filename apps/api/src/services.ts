@@ -8,6 +8,13 @@ import type { Config } from "./config/config.js";
 import { createRateLimiter, type RateLimiter } from "./http/rate-limit.js";
 import { createMetrics, type Metrics } from "./metrics.js";
 import { createUserService, type UserService } from "./users/service.js";
+import { type CredentialCipher, createCredentialCipher } from "./crypto/credentials.js";
+import { type ConnectionPool, createConnectionPool } from "./mcp/pool.js";
+import { createSsrfGuard, type SsrfGuard } from "./net/ssrf.js";
+import { registerDemoServer } from "./servers/demo.js";
+import { createOAuthStateCodec } from "./servers/oauth.js";
+import { createServerService, type ServerService } from "./servers/service.js";
+import { createStatusChecker, type StatusChecker } from "./servers/status.js";
 
 /** Everything a request may use; built once per process. Services know nothing about HTTP. */
 export interface AppServices {
@@ -20,6 +27,11 @@ export interface AppServices {
   auth: AuthService;
   users: UserService;
   rateLimiter: RateLimiter;
+  cipher: CredentialCipher;
+  guard: SsrfGuard;
+  pool: ConnectionPool;
+  servers: ServerService;
+  statusChecker: StatusChecker;
   /** Hooks run when a user signs in for the first time (e.g. pre-registering the demo server). */
   onUserCreated: ((userId: string) => Promise<void>)[];
 }
@@ -64,6 +76,26 @@ export function createServices(opts: { config: Config; dbHandle: DbHandle; clock
       }
     },
   });
+  const cipher = createCredentialCipher(config.keys.encryptionKeys);
+  const guard = createSsrfGuard({
+    allowPrivateNetworks: config.network.allowPrivateNetworks,
+    allowedHosts: config.network.allowedHosts,
+  });
+  const pool = createConnectionPool({ guard });
+  const servers = createServerService({
+    db,
+    clock,
+    config,
+    cipher,
+    guard,
+    pool,
+    oauthStates: createOAuthStateCodec(config.keys.hmacSecret, clock),
+  });
+  const statusChecker = createStatusChecker({ db, clock, servers, intervalSec: config.statusIntervalSec, log });
+  if (config.demoMcpUrl) {
+    const demoUrl = config.demoMcpUrl;
+    onUserCreated.push((userId) => registerDemoServer(db, clock, userId, demoUrl));
+  }
   return {
     config,
     dbHandle,
@@ -74,6 +106,11 @@ export function createServices(opts: { config: Config; dbHandle: DbHandle; clock
     auth,
     users: createUserService({ db, clock }),
     rateLimiter: createRateLimiter(db),
+    cipher,
+    guard,
+    pool,
+    servers,
+    statusChecker,
     onUserCreated,
   };
 }

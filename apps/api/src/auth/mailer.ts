@@ -30,6 +30,7 @@ export interface MailLog {
 }
 
 const APP_NAME = "mcpdeck";
+const SEND_TIMEOUT_MS = 10_000;
 
 export function renderOtpMail({ code, expiresAt }: OtpMail, now: Date) {
   const minutes = Math.max(1, Math.round((expiresAt.getTime() - now.getTime()) / 60_000));
@@ -76,7 +77,11 @@ export function createMailer(opts: {
       kind: "resend",
       async sendOtp(mail) {
         const { subject, text, html } = renderOtpMail(mail, opts.now());
-        const { error } = await resend.emails.send({ from: opts.from, to: mail.to, subject, text, html });
+        // Bounded: a hung provider must not pile up pending sends (delivery runs after the response).
+        const { error } = await resend.emails.send(
+          { from: opts.from, to: mail.to, subject, text, html },
+          { signal: AbortSignal.timeout(SEND_TIMEOUT_MS) },
+        );
         if (error) throw new Error(`Resend refused the message: ${error.name ?? "error"}: ${error.message}`);
       },
     };

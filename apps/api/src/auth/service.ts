@@ -93,15 +93,22 @@ export function createAuthService(deps: AuthServiceDeps) {
     return { status: "sent" as const, cooldown_sec: OTP_COOLDOWN_SEC };
   }
 
+  /** Why a stored code can no longer sign anyone in, or undefined while it is live. */
+  function deadCodeError(row: typeof otpCodes.$inferSelect, now: Date): AppError | undefined {
+    if (row.usedAt) return new AppError("OTP_USED", "That code was already used. Request a new code.");
+    if (row.failedAttempts >= OTP_MAX_ATTEMPTS) {
+      return new AppError("OTP_EXHAUSTED", "Too many wrong attempts: this code no longer works. Request a new code in a few minutes.");
+    }
+    if (row.expiresAt.getTime() <= now.getTime()) return new AppError("OTP_EXPIRED", "That code has expired. Request a new code.");
+    return undefined;
+  }
+
   async function verifyOtp(input: { email: string; code: string; clientIp: string; deviceFingerprint?: string; userAgent?: string }) {
     const now = clock.now();
     const [row] = await db.select().from(otpCodes).where(eq(otpCodes.email, input.email));
     if (!row) throw new AppError("OTP_INVALID", "That code is not valid. Request a code first, then enter the 6 digits from the email.");
-    if (row.usedAt) throw new AppError("OTP_USED", "That code was already used. Request a new code.");
-    if (row.failedAttempts >= OTP_MAX_ATTEMPTS) {
-      throw new AppError("OTP_EXHAUSTED", "Too many wrong attempts: this code no longer works. Request a new code in a few minutes.");
-    }
-    if (row.expiresAt.getTime() <= now.getTime()) throw new AppError("OTP_EXPIRED", "That code has expired. Request a new code.");
+    const dead = deadCodeError(row, now);
+    if (dead) throw dead;
 
     const expected = Buffer.from(row.codeHash, "base64url");
     const actual = hashCode(row.salt, input.email, input.code);
@@ -119,12 +126,24 @@ export function createAuthService(deps: AuthServiceDeps) {
         : "That code was requested from a different network. Request a new code from here.";
       throw new AppError("OTP_INVALID", left > 0 ? `${why} ${left} attempt${left === 1 ? "" : "s"} left.` : `${why} No attempts left: request a new code later.`);
     }
+    // The right code still has to be live at this instant: concurrent wrong guesses may have used up
+    // the budget (or a concurrent verify used the code) since the row was read.
     const consumed = await db
       .update(otpCodes)
       .set({ usedAt: now })
-      .where(and(eq(otpCodes.email, input.email), eq(otpCodes.codeHash, row.codeHash), isNull(otpCodes.usedAt)))
+      .where(
+        and(
+          eq(otpCodes.email, input.email),
+          eq(otpCodes.codeHash, row.codeHash),
+          isNull(otpCodes.usedAt),
+          lt(otpCodes.failedAttempts, OTP_MAX_ATTEMPTS),
+        ),
+      )
       .returning({ email: otpCodes.email });
-    if (consumed.length === 0) throw new AppError("OTP_USED", "That code was already used. Request a new code.");
+    if (consumed.length === 0) {
+      const [current] = await db.select().from(otpCodes).where(eq(otpCodes.email, input.email));
+      throw (current && current.codeHash === row.codeHash && deadCodeError(current, now)) || new AppError("OTP_USED", "That code was already used. Request a new code.");
+    }
 
     const { user, isNew } = await findOrCreateUser(input.email, now);
     const pair = await startSession(user.id, now, input.deviceFingerprint, input.userAgent);
@@ -184,14 +203,27 @@ export function createAuthService(deps: AuthServiceDeps) {
   async function refresh(refreshToken: string) {
     const claims = await tokens.verify("refresh", refreshToken);
     const now = clock.now();
+    // One statement rotates a live token of a live sign-in, so two racing uses cannot both win and a
+    // token of an ended sign-in is never marked as used.
     const rotated = await db
       .update(refreshTokens)
       .set({ rotatedAt: now })
-      .where(and(eq(refreshTokens.id, claims.tokenId), eq(refreshTokens.sessionId, claims.sessionId), isNull(refreshTokens.rotatedAt)))
+      .where(
+        and(
+          eq(refreshTokens.id, claims.tokenId),
+          eq(refreshTokens.sessionId, claims.sessionId),
+          isNull(refreshTokens.rotatedAt),
+          sql`exists (select 1 from auth_sessions s where s.id = ${claims.sessionId} and s.revoked_at is null)`,
+        ),
+      )
       .returning({ id: refreshTokens.id });
     if (rotated.length === 0) {
-      const [known] = await db.select({ id: refreshTokens.id }).from(refreshTokens).where(eq(refreshTokens.id, claims.tokenId));
-      if (known) {
+      const [known] = await db
+        .select({ rotatedAt: refreshTokens.rotatedAt })
+        .from(refreshTokens)
+        .where(and(eq(refreshTokens.id, claims.tokenId), eq(refreshTokens.sessionId, claims.sessionId)));
+      if (!known) throw new AppError("TOKEN_INVALID", "The refresh token is not valid. Sign in again.");
+      if (known.rotatedAt) {
         // A rotated token came back: someone holds a copy. End the whole family.
         await revokeSession(claims.sessionId, "refresh_token_reuse");
         throw new AppError(
@@ -199,7 +231,7 @@ export function createAuthService(deps: AuthServiceDeps) {
           "This refresh token was already used, so the sign-in was ended for your safety. Sign in again.",
         );
       }
-      throw new AppError("TOKEN_INVALID", "The refresh token is not valid. Sign in again.");
+      throw new AppError("SESSION_REVOKED", "This sign-in has ended. Sign in again.");
     }
     const [session] = await db
       .update(authSessions)

@@ -1,4 +1,18 @@
+import { isIP } from "node:net";
 import { z } from "zod";
+
+/** A value echoed in an error message: quoted, cut short, and on one line whatever it contains. */
+const quote = (v: string) => JSON.stringify(v.length > 64 ? `${v.slice(0, 64)}…` : v);
+
+/** What Fastify's trust-proxy list accepts: an IP, a CIDR block, or a named range. */
+function isProxyAddress(entry: string): boolean {
+  if (["loopback", "linklocal", "uniquelocal"].includes(entry)) return true;
+  const [address = "", prefix, ...rest] = entry.split("/");
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
 
 const bool = (def: boolean) =>
   z
@@ -12,9 +26,9 @@ const int = (def: number, min: number, max: number) =>
     .optional()
     .transform((v, ctx) => {
       if (v === undefined || v === "") return def;
-      const n = Number(v);
+      const n = /^\d{1,10}$/.test(v) ? Number(v) : Number.NaN;
       if (!Number.isInteger(n) || n < min || n > max) {
-        ctx.addIssue({ code: "custom", message: `must be an integer between ${min} and ${max} (got "${v}")` });
+        ctx.addIssue({ code: "custom", message: `must be an integer between ${min} and ${max} (got ${quote(v)})` });
         return z.NEVER;
       }
       return n;
@@ -61,8 +75,8 @@ const EnvSchema = z.object({
       if (v === "true") return true;
       if (/^\d+$/.test(v)) return Number(v);
       const parts = v.split(",").map((s) => s.trim());
-      if (parts.every((p) => /^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(p))) return parts;
-      ctx.addIssue({ code: "custom", message: `must be false, true, a hop count or a list of proxy IPs/CIDRs (got "${v}")` });
+      if (parts.every(isProxyAddress)) return parts;
+      ctx.addIssue({ code: "custom", message: `must be false, true, a hop count or a list of proxy IPs/CIDRs (got ${quote(v)})` });
       return z.NEVER;
     }),
   CORS_ORIGINS: list,
@@ -96,7 +110,8 @@ export function parseEnv(source: NodeJS.ProcessEnv): Env {
   if (!result.success) {
     const issue = result.error.issues[0]!;
     const name = issue.path.join(".") || "environment";
-    throw new ConfigError(`Invalid configuration: ${name} ${issue.message.replace(/^Invalid input: /, "")}`);
+    const message = issue.message.replace(/^Invalid input: /, "").replace(/\s*[\r\n]+\s*/g, " ");
+    throw new ConfigError(`Invalid configuration: ${name} ${message}`);
   }
   return result.data;
 }

@@ -1,5 +1,5 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, randomBytes } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigError, type Env } from "./env.js";
 
@@ -53,11 +53,27 @@ export function loadKeys(env: Env): Keys {
 function developmentKeys(dataDir: string): StoredKeys {
   mkdirSync(dataDir, { recursive: true });
   const file = join(dataDir, "keys.json");
-  if (existsSync(file)) return JSON.parse(readFileSync(file, "utf8")) as StoredKeys;
-  const stored = generateKeyMaterial();
-  writeFileSync(file, JSON.stringify(stored, null, 2), { mode: 0o600, flag: "wx" });
-  chmodSync(file, 0o600);
-  return stored;
+  if (!existsSync(file)) {
+    // Written beside, then linked into place: two processes starting at once on one data dir both
+    // end up with the same complete file (link fails if it exists; the loser reads the winner's).
+    const tmp = `${file}.${process.pid}.${randomBytes(4).toString("hex")}`;
+    writeFileSync(tmp, JSON.stringify(generateKeyMaterial(), null, 2), { mode: 0o600, flag: "wx" });
+    chmodSync(tmp, 0o600);
+    try {
+      linkSync(tmp, file);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    } finally {
+      unlinkSync(tmp);
+    }
+  }
+  try {
+    const stored = JSON.parse(readFileSync(file, "utf8")) as Partial<StoredKeys>;
+    if (typeof stored.jwt_private_key === "string" && typeof stored.encryption_keys === "string" && typeof stored.hmac_secret === "string") {
+      return stored as StoredKeys;
+    }
+  } catch {}
+  throw new ConfigError(`Invalid configuration: ${file} is not a valid keys file: restore it from a backup (new keys would sign everyone out and make stored credentials unreadable)`);
 }
 
 /** Fresh key material in the environment-variable formats (also used by `mcpdeck-keys`). */

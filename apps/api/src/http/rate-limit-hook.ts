@@ -1,8 +1,10 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { AppError, toApiError } from "../errors.js";
 import type { AppServices } from "../services.js";
+import type { RateLimitResult } from "./rate-limit.js";
 
 const EXEMPT = new Set(["/healthz", "/api/v1/healthz"]);
+let lastFailureLog = 0;
 
 /** Which limit a request counts against: `auth` for sign-in endpoints, `api` for the rest, none for assets. */
 export function rateLimitBucket(path: string): "auth" | "api" | undefined {
@@ -21,7 +23,21 @@ export async function applyRateLimit(services: AppServices, req: FastifyRequest,
   const bucket = rateLimitBucket(path);
   if (!bucket) return;
   const limit = bucket === "auth" ? services.config.rateLimits.authPerMin : services.config.rateLimits.apiPerMin;
-  const result = await services.rateLimiter.consume(`${bucket}:${req.ip}`, limit, 60);
+  let result: RateLimitResult;
+  try {
+    result = await services.rateLimiter.consume(`${bucket}:${req.ip}`, limit, 60);
+  } catch (error) {
+    // The counters live in the database. When it does not answer, let the request through rather
+    // than fail everything: what needs the database fails on its own, the rest (static documents,
+    // health) keeps working. Logged at most every 10 s so an outage does not flood the log.
+    services.metrics.inc("rate_limit_errors_total");
+    const now = Date.now();
+    if (now - lastFailureLog > 10_000) {
+      lastFailureLog = now;
+      services.log.warn({ err: { message: error instanceof Error ? error.message : String(error) } }, "rate limiter unavailable: requests pass unlimited");
+    }
+    return;
+  }
   reply.header("ratelimit-limit", String(result.limit));
   reply.header("ratelimit-remaining", String(result.remaining));
   reply.header("ratelimit-reset", String(result.resetSec));

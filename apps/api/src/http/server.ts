@@ -3,10 +3,10 @@ import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import cors from "@fastify/cors";
 import fastifyStatic from "@fastify/static";
-import { WS_MAX_MESSAGE_BYTES } from "@mcpdeck/contracts";
+import { ErrorCode, WS_MAX_MESSAGE_BYTES } from "@mcpdeck/contracts";
 import { fastifyTRPCPlugin } from "@trpc/server/adapters/fastify";
 import { getWSConnectionHandler } from "@trpc/server/adapters/ws";
-import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
+import Fastify, { type FastifyInstance, type FastifyRequest, LogController } from "fastify";
 import { fastifyTRPCOpenApiPlugin } from "trpc-to-openapi";
 import { WebSocketServer } from "ws";
 import { AppError, resolveAppError, toApiError } from "../errors.js";
@@ -48,7 +48,8 @@ export async function buildHttpServer(services: AppServices, opts: { wsRoutes?: 
     loggerInstance: log,
     trustProxy: config.trustProxy as boolean | string[],
     bodyLimit: 1024 * 1024,
-    disableRequestLogging: true,
+    // Request lines are logged by the onResponse hook below (debug level, 5xx as errors).
+    logController: new LogController({ disableRequestLogging: true }),
     routerOptions: { maxParamLength: 200 },
   }) as unknown as FastifyInstance;
 
@@ -79,6 +80,9 @@ export async function buildHttpServer(services: AppServices, opts: { wsRoutes?: 
     const fastifyError = error as { statusCode?: number; code?: string; message: string };
     let appError: AppError;
     if (fastifyError.code === "FST_ERR_CTP_BODY_TOO_LARGE") appError = new AppError("PAYLOAD_TOO_LARGE", "The request body is too large.");
+    else if (fastifyError.code === "FST_ERR_CTP_INVALID_JSON_BODY") appError = new AppError("VALIDATION_FAILED", "The request body is not valid JSON.");
+    else if (fastifyError.code === "FST_ERR_CTP_EMPTY_JSON_BODY") appError = new AppError("VALIDATION_FAILED", "The request body is empty: send a JSON object.");
+    else if (fastifyError.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") appError = new AppError("VALIDATION_FAILED", "Send the request body as application/json.");
     else if (fastifyError.statusCode && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500)
       appError = new AppError("VALIDATION_FAILED", `The request could not be read: ${fastifyError.message}`);
     else {
@@ -103,11 +107,22 @@ export async function buildHttpServer(services: AppServices, opts: { wsRoutes?: 
 
   // REST facade generated from the same routers.
   await app.register(async (rest) => {
+    // A bodiless POST/DELETE (e.g. `POST /servers/{id}/oauth/start`) is an empty JSON object, not a
+    // content-type error.
+    rest.addHook("preValidation", async (req) => {
+      if (req.body === undefined && !req.headers["content-type"] && req.method !== "GET") {
+        req.headers["content-type"] = "application/json";
+        req.body = {};
+      }
+    });
     rest.addHook("onSend", async (_req, reply, payload) => {
       if (reply.statusCode < 400 || typeof payload !== "string") return payload;
       try {
         const body = JSON.parse(payload) as { data?: { error?: unknown }; code?: unknown; message?: unknown };
         if (body.data?.error) return JSON.stringify(body.data.error);
+        // Already in the one shape (the error and not-found handlers above), or not an error at all
+        // (a procedure's own 4xx/5xx answer such as the health check's 503): leave it alone.
+        if (ErrorCode.safeParse(body.code).success || typeof body.code !== "string") return payload;
         // Errors raised before a procedure ran (unknown route, unreadable body).
         return JSON.stringify(toApiError(resolveAppError(Object.assign(new Error(String(body.message)), { code: body.code }))));
       } catch {

@@ -15,7 +15,7 @@ export function createUserService({ db, clock }: { db: Database; clock: Clock })
         .returning();
       return toUser(updated!);
     } catch (error) {
-      if (isUniqueViolation(error)) {
+      if (isUniqueViolation(error, "users_username_lower_key")) {
         throw new AppError("USERNAME_TAKEN", `The username "${input.username}" is taken. Choose another.`, {
           issues: [{ path: "username", message: "already taken" }],
         });

@@ -1,0 +1,155 @@
+import { createTestDb } from "@mcpdeck/db/testing";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { expectApiError } from "../testing/api-error.js";
+import { startTestApp, type TestApp, type TestResponse } from "../testing/harness.js";
+import { rateLimitBucket } from "./rate-limit-hook.js";
+
+type TestDb = Awaited<ReturnType<typeof createTestDb>>;
+
+/**
+ * One database for the file (creating one is the slow part); each test starts its own API
+ * processes on it and begins with no counters.
+ */
+let db: TestDb;
+beforeAll(async () => {
+  db = await createTestDb();
+});
+afterAll(() => db?.close());
+beforeEach(async () => {
+  await db.execute("delete from rate_limits");
+});
+
+/** Apps started by a test, closed after it whatever happens. */
+const opened: TestApp[] = [];
+afterEach(async () => {
+  for (const app of opened.splice(0)) await app.close();
+});
+
+/**
+ * An API process on the file's database: on PostgreSQL with a connection pool of its own (so two
+ * of them are truly two clients); on PGlite, which is embedded, through the shared handle.
+ */
+async function start(env: Record<string, string> = {}): Promise<TestApp> {
+  const app = await startTestApp(db.url ? { ownDatabase: true, env: { ...env, DATABASE_URL: db.url } } : { dbHandle: db, env });
+  opened.push(app);
+  return app;
+}
+
+/** A cheap request of the `api` bucket: refused for want of a token, after the limiter counted it. */
+const apiRequest = (app: TestApp) => app.request("GET", "/api/v1/user/profile");
+const isLimited = (res: TestResponse) => res.status === 429;
+
+describe("which limit a request counts against", () => {
+  it("puts sign-in endpoints (REST and tRPC) under auth, the rest under api, and exempts health and assets", () => {
+    expect(rateLimitBucket("/api/v1/auth/otp/request")).toBe("auth");
+    expect(rateLimitBucket("/api/v1/auth/refresh")).toBe("auth");
+    expect(rateLimitBucket("/trpc/auth.otpVerify")).toBe("auth");
+    expect(rateLimitBucket("/trpc/user.profile,auth.refresh")).toBe("auth");
+    expect(rateLimitBucket("/api/v1/user/profile")).toBe("api");
+    expect(rateLimitBucket("/trpc/user.profile")).toBe("api");
+    expect(rateLimitBucket("/api/v1/ws/server/abc")).toBe("api");
+    expect(rateLimitBucket("/healthz")).toBeUndefined();
+    expect(rateLimitBucket("/api/v1/healthz")).toBeUndefined();
+    expect(rateLimitBucket("/assets/index.js")).toBeUndefined();
+  });
+});
+
+describe("per-IP rate limits", () => {
+  it("allows 60 sign-in requests a minute (the default) and answers the 61st with 429 and Retry-After", async () => {
+    const app = await start();
+    const burst = await Promise.all(
+      Array.from({ length: 60 }, () => app.request("POST", "/api/v1/auth/refresh", { body: { refresh_token: "x" } })),
+    );
+    expect(burst.every((r) => r.status === 401)).toBe(true);
+    expect(burst.every((r) => r.headers.get("ratelimit-limit") === "60")).toBe(true);
+    // Each request got its own place in the window, even when they arrived together.
+    const remaining = burst.map((r) => Number(r.headers.get("ratelimit-remaining"))).sort((a, b) => a - b);
+    expect(remaining).toEqual(Array.from({ length: 60 }, (_, i) => i));
+
+    const over = await app.request("POST", "/api/v1/auth/otp/request", { body: { email: "late@example.com" } });
+    const body = expectApiError(over, 429, "RATE_LIMITED");
+    const retryAfter = Number(over.headers.get("retry-after"));
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    expect(body.retry_after).toBe(retryAfter);
+    expect(over.headers.get("ratelimit-limit")).toBe("60");
+    expect(over.headers.get("ratelimit-remaining")).toBe("0");
+    expect(Number(over.headers.get("ratelimit-reset"))).toBe(retryAfter);
+
+    // The other endpoints have their own, larger budget (120 by default).
+    const other = await apiRequest(app);
+    expect(other.status).toBe(401);
+    expect(other.headers.get("ratelimit-limit")).toBe("120");
+  });
+
+  it("limits everything else per IP too (MCPDECK_RATE_LIMIT_API)", async () => {
+    const app = await start({ MCPDECK_RATE_LIMIT_API: "10" });
+    const answers = [];
+    for (let i = 0; i < 11; i++) answers.push(await apiRequest(app));
+    expect(answers.slice(0, 10).map((r) => r.status)).toEqual(Array(10).fill(401));
+    expect(answers.slice(0, 10).map((r) => r.headers.get("ratelimit-remaining"))).toEqual(
+      ["9", "8", "7", "6", "5", "4", "3", "2", "1", "0"],
+    );
+    const over = expectApiError(answers[10]!, 429, "RATE_LIMITED");
+    expect(Number(answers[10]!.headers.get("retry-after"))).toBe(over.retry_after);
+    // A tRPC call counts against the same budget.
+    expect((await app.request("GET", "/trpc/user.profile")).status).toBe(429);
+  });
+
+  it("never limits /healthz", async () => {
+    const app = await start({ MCPDECK_RATE_LIMIT_API: "1" });
+    for (let i = 0; i < 15; i++) {
+      for (const path of ["/healthz", "/api/v1/healthz"]) {
+        const res = await app.request("GET", path);
+        expect(res.status, path).toBe(200);
+        expect(res.headers.get("ratelimit-limit")).toBeNull();
+      }
+    }
+    expect((await apiRequest(app)).status).toBe(401);
+    expect((await apiRequest(app)).status).toBe(429);
+  });
+
+  it("is shared by two API processes on one database", async () => {
+    const env = { MCPDECK_RATE_LIMIT_API: "10" };
+    const [one, two] = [await start(env), await start(env)];
+    const answers = [];
+    for (let i = 0; i < 14; i++) answers.push(await apiRequest(i % 2 === 0 ? one : two));
+    expect(answers.filter((r) => !isLimited(r))).toHaveLength(10);
+    expect(answers.slice(10).every(isLimited)).toBe(true);
+    // Both processes refuse now, each having served only five.
+    expect(isLimited(await apiRequest(one))).toBe(true);
+    expect(isLimited(await apiRequest(two))).toBe(true);
+  });
+
+  it("is shared by two API processes under concurrent load", async () => {
+    const env = { MCPDECK_RATE_LIMIT_API: "25" };
+    const [one, two] = [await start(env), await start(env)];
+    const answers = await Promise.all(Array.from({ length: 60 }, (_, i) => apiRequest(i % 2 === 0 ? one : two)));
+    expect(answers.filter((r) => !isLimited(r))).toHaveLength(25);
+  });
+
+  it("survives a restart of the API on the same database", async () => {
+    const env = { MCPDECK_RATE_LIMIT_API: "10" };
+    const before = await start(env);
+    for (let i = 0; i < 6; i++) expect((await apiRequest(before)).status).toBe(401);
+    await before.close();
+    opened.splice(opened.indexOf(before), 1);
+
+    const after = await start(env);
+    const answers = [];
+    for (let i = 0; i < 5; i++) answers.push(await apiRequest(after));
+    expect(answers.map((r) => r.status)).toEqual([401, 401, 401, 401, 429]);
+  });
+
+  it("opens a fresh budget when the window ends", async () => {
+    const app = await start({ MCPDECK_RATE_LIMIT_API: "2" });
+    await apiRequest(app);
+    await apiRequest(app);
+    expect(isLimited(await apiRequest(app))).toBe(true);
+    // Windows are timed by the database clock; end this one there rather than wait a minute.
+    await db.execute("update rate_limits set expires_at = now() - interval '1 second'");
+    const fresh = await apiRequest(app);
+    expect(fresh.status).toBe(401);
+    expect(fresh.headers.get("ratelimit-remaining")).toBe("1");
+  });
+});

@@ -1,0 +1,167 @@
+import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import type { OAuthCredentials } from "@mcpdeck/contracts";
+import { type Database, mcpServers } from "@mcpdeck/db";
+import type { OAuthClientProvider } from "@modelcontextprotocol/sdk/client/auth.js";
+import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } from "@modelcontextprotocol/sdk/shared/auth.js";
+import { and, eq } from "drizzle-orm";
+import type { Clock } from "../clock.js";
+import type { CredentialCipher } from "../crypto/credentials.js";
+
+/** What mcpdeck keeps per OAuth-protected server, encrypted in `mcp_servers.oauth_state`. */
+export interface StoredOAuthState {
+  client?: OAuthClientInformationMixed;
+  tokens?: OAuthTokens & { obtained_at: number };
+  code_verifier?: string;
+  /** Set when the server refused our tokens: the user must authorize again. */
+  needs_authorization?: boolean;
+}
+
+const STATE_TTL_MS = 10 * 60_000;
+
+export const oauthStateAad = (serverId: string, userId: string) => `mcp_servers:${serverId}:${userId}:oauth_state`;
+
+/** `state` parameter bound to the user and the server, signed so a callback cannot be forged or swapped. */
+export function createOAuthStateCodec(secret: Buffer, clock: Clock) {
+  const mac = (payload: string) => createHmac("sha256", secret).update(`oauth-state\0${payload}`).digest("base64url");
+  return {
+    encode(userId: string, serverId: string): string {
+      const payload = Buffer.from(
+        JSON.stringify({ u: userId, s: serverId, n: randomBytes(12).toString("base64url"), e: clock.now().getTime() + STATE_TTL_MS }),
+      ).toString("base64url");
+      return `${payload}.${mac(payload)}`;
+    },
+    decode(state: string): { userId: string; serverId: string } | undefined {
+      const [payload, sig] = state.split(".");
+      if (!payload || !sig) return undefined;
+      const expected = Buffer.from(mac(payload));
+      const actual = Buffer.from(sig);
+      if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) return undefined;
+      try {
+        const data = JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as { u: string; s: string; e: number };
+        if (typeof data.u !== "string" || typeof data.s !== "string" || data.e < clock.now().getTime()) return undefined;
+        return { userId: data.u, serverId: data.s };
+      } catch {
+        return undefined;
+      }
+    },
+  };
+}
+export type OAuthStateCodec = ReturnType<typeof createOAuthStateCodec>;
+
+/**
+ * The SDK's OAuthClientProvider over one registered server's row: registration, PKCE verifier and
+ * tokens are read from and written to the database, encrypted; nothing is kept only in memory, so
+ * any API process can finish a flow another one started.
+ */
+export class DbOAuthProvider implements OAuthClientProvider {
+  /** The authorization URL the SDK asked us to send the user to (returned by oauth/start). */
+  authorizationUrl?: URL;
+
+  constructor(
+    private readonly deps: { db: Database; cipher: CredentialCipher; states: OAuthStateCodec; clock: Clock; redirectUri: string },
+    private readonly server: { id: string; userId: string; credentials?: OAuthCredentials | undefined },
+  ) {}
+
+  get redirectUrl(): string {
+    return this.deps.redirectUri;
+  }
+
+  get clientMetadata(): OAuthClientMetadata {
+    return {
+      client_name: "mcpdeck",
+      redirect_uris: [this.deps.redirectUri],
+      grant_types: ["authorization_code", "refresh_token"],
+      response_types: ["code"],
+      token_endpoint_auth_method: this.server.credentials?.client_secret ? "client_secret_post" : "none",
+      ...(this.server.credentials?.scope ? { scope: this.server.credentials.scope } : {}),
+    };
+  }
+
+  state(): string {
+    return this.deps.states.encode(this.server.userId, this.server.id);
+  }
+
+  private async load(): Promise<StoredOAuthState> {
+    const [row] = await this.deps.db
+      .select({ oauthState: mcpServers.oauthState })
+      .from(mcpServers)
+      .where(and(eq(mcpServers.id, this.server.id), eq(mcpServers.userId, this.server.userId)));
+    if (!row?.oauthState) return {};
+    return this.deps.cipher.decrypt<StoredOAuthState>(row.oauthState, oauthStateAad(this.server.id, this.server.userId));
+  }
+
+  private async update(change: (s: StoredOAuthState) => StoredOAuthState): Promise<void> {
+    const next = change(await this.load());
+    await this.deps.db
+      .update(mcpServers)
+      .set({ oauthState: this.deps.cipher.encrypt(next, oauthStateAad(this.server.id, this.server.userId)) })
+      .where(and(eq(mcpServers.id, this.server.id), eq(mcpServers.userId, this.server.userId)));
+  }
+
+  async clientInformation(): Promise<OAuthClientInformationMixed | undefined> {
+    if (this.server.credentials?.client_id) {
+      return {
+        client_id: this.server.credentials.client_id,
+        ...(this.server.credentials.client_secret ? { client_secret: this.server.credentials.client_secret } : {}),
+      };
+    }
+    return (await this.load()).client;
+  }
+
+  async saveClientInformation(client: OAuthClientInformationMixed): Promise<void> {
+    await this.update((s) => ({ ...s, client }));
+  }
+
+  async tokens(): Promise<OAuthTokens | undefined> {
+    const state = await this.load();
+    if (!state.tokens || state.needs_authorization) return undefined;
+    const { obtained_at: _obtainedAt, ...tokens } = state.tokens;
+    return tokens;
+  }
+
+  /** Absolute expiry of the stored access token, if the server told us one. */
+  async tokenExpiresAt(): Promise<number | undefined> {
+    const t = (await this.load()).tokens;
+    return t?.expires_in ? t.obtained_at + t.expires_in * 1000 : undefined;
+  }
+
+  async hasTokens(): Promise<boolean> {
+    const s = await this.load();
+    return Boolean(s.tokens) && !s.needs_authorization;
+  }
+
+  async saveTokens(tokens: OAuthTokens): Promise<void> {
+    await this.update((s) => ({
+      ...s,
+      tokens: { ...tokens, obtained_at: this.deps.clock.now().getTime() },
+      needs_authorization: false,
+    }));
+  }
+
+  redirectToAuthorization(url: URL): void {
+    this.authorizationUrl = url;
+  }
+
+  async saveCodeVerifier(codeVerifier: string): Promise<void> {
+    await this.update((s) => ({ ...s, code_verifier: codeVerifier }));
+  }
+
+  async codeVerifier(): Promise<string> {
+    const v = (await this.load()).code_verifier;
+    if (!v) throw new Error("No authorization is in progress for this server. Start it again.");
+    return v;
+  }
+
+  async invalidateCredentials(scope: "all" | "client" | "tokens" | "verifier" | "discovery"): Promise<void> {
+    await this.update((s) => {
+      const next = { ...s };
+      if (scope === "all" || scope === "tokens") {
+        delete next.tokens;
+        next.needs_authorization = true;
+      }
+      if (scope === "all" || scope === "client") delete next.client;
+      if (scope === "all" || scope === "verifier") delete next.code_verifier;
+      return next;
+    });
+  }
+}

@@ -1,0 +1,104 @@
+import {
+  DeleteServerOutput,
+  ListPromptsOutput,
+  ListResourcesOutput,
+  ListServersInput,
+  ListServersOutput,
+  ListToolsOutput,
+  McpServer,
+  McpServerCreate,
+  McpServerTest,
+  McpServerUpdate,
+  OAuthCallbackInput,
+  OAuthStartOutput,
+  ServerIdInput,
+  ServerStatusOutput,
+  TestServerOutput,
+} from "@mcpdeck/contracts";
+import { z } from "zod";
+import { protectedProcedure, publicProcedure } from "../trpc.js";
+
+const tags = ["servers"];
+
+export const serversRouter = {
+  list: protectedProcedure
+    .meta({ openapi: { method: "GET", path: "/servers", tags, protect: true, summary: "Your MCP servers, oldest first" } })
+    .input(ListServersInput)
+    .output(ListServersOutput)
+    .query(({ ctx, input }) => ctx.services.servers.list(ctx.user.id, input)),
+
+  create: protectedProcedure
+    .meta({ openapi: { method: "POST", path: "/servers", tags, protect: true, summary: "Register an MCP server", successDescription: "Created" } })
+    .input(McpServerCreate)
+    .output(McpServer)
+    .mutation(async ({ ctx, input }) => {
+      const server = await ctx.services.servers.create(ctx.user.id, input);
+      ctx.response.status = 201;
+      return server;
+    }),
+
+  update: protectedProcedure
+    .meta({ openapi: { method: "PUT", path: "/servers/{server_id}", tags, protect: true, summary: "Change a server" } })
+    .input(McpServerUpdate.extend({ server_id: z.string().min(1).max(64) }))
+    .output(McpServer)
+    .mutation(({ ctx, input }) => {
+      const { server_id, ...change } = input;
+      return ctx.services.servers.update(ctx.user.id, server_id, change);
+    }),
+
+  delete: protectedProcedure
+    .meta({ openapi: { method: "DELETE", path: "/servers/{server_id}", tags, protect: true, summary: "Remove a server" } })
+    .input(ServerIdInput)
+    .output(DeleteServerOutput)
+    .mutation(({ ctx, input }) => ctx.services.servers.remove(ctx.user.id, input.server_id)),
+
+  test: protectedProcedure
+    .meta({ openapi: { method: "POST", path: "/servers/test", tags, protect: true, summary: "Try connecting without saving" } })
+    .input(McpServerTest)
+    .output(TestServerOutput)
+    .mutation(({ ctx, input }) => ctx.services.servers.testConnection(input)),
+
+  status: protectedProcedure
+    .meta({ openapi: { method: "GET", path: "/servers/{server_id}/status", tags, protect: true, summary: "Live status" } })
+    .input(ServerIdInput)
+    .output(ServerStatusOutput)
+    .query(async ({ ctx, input }) => {
+      const row = await ctx.services.servers.getOwned(ctx.user.id, input.server_id);
+      return ctx.services.statusChecker.statusOf(row);
+    }),
+
+  tools: protectedProcedure
+    .meta({ openapi: { method: "GET", path: "/servers/{server_id}/tools", tags, protect: true, summary: "Tools the server offers, live" } })
+    .input(ServerIdInput)
+    .output(ListToolsOutput)
+    .query(({ ctx, input }) => ctx.services.servers.listTools(ctx.user.id, input.server_id)),
+
+  resources: protectedProcedure
+    .input(ServerIdInput)
+    .output(ListResourcesOutput)
+    .query(({ ctx, input }) => ctx.services.servers.listResources(ctx.user.id, input.server_id)),
+
+  prompts: protectedProcedure
+    .input(ServerIdInput)
+    .output(ListPromptsOutput)
+    .query(({ ctx, input }) => ctx.services.servers.listPrompts(ctx.user.id, input.server_id)),
+
+  oauthStart: protectedProcedure
+    .meta({ openapi: { method: "POST", path: "/servers/{server_id}/oauth/start", tags, protect: true, summary: "Begin OAuth authorization" } })
+    .input(ServerIdInput)
+    .output(OAuthStartOutput)
+    .mutation(({ ctx, input }) => ctx.services.servers.startOAuth(ctx.user.id, input.server_id)),
+};
+
+export const oauthRouter = {
+  callback: publicProcedure
+    .meta({ openapi: { method: "GET", path: "/oauth/callback", tags, summary: "OAuth redirect target; 302 back to the web client" } })
+    .input(OAuthCallbackInput)
+    .output(z.object({ location: z.string() }))
+    .query(async ({ ctx, input }) => {
+      const location = await ctx.services.servers.finishOAuth(input);
+      ctx.response.status = 302;
+      ctx.response.headers.location = location;
+      return { location };
+    }),
+};

@@ -1,0 +1,148 @@
+import { type Database, mcpServers, rowsOf } from "@mcpdeck/db";
+import { and, eq, sql } from "drizzle-orm";
+import type { FastifyBaseLogger } from "fastify";
+import type { Clock } from "../clock.js";
+import { McpConnectionError } from "../mcp/index.js";
+import { SsrfError } from "../net/ssrf.js";
+import type { ServerRow, ServerService } from "./service.js";
+
+export interface ProbeResult {
+  status: "online" | "offline" | "error";
+  latencyMs?: number;
+  reason?: string;
+}
+
+/** Failures that retrying will not fix without the user: shown as `error`, not `offline`. */
+const USER_ACTION_CODES = new Set(["AUTH_FAILED", "AUTH_REQUIRED", "SSRF_BLOCKED", "NOT_MCP", "TLS_FAILED"]);
+
+/**
+ * Live status: a background loop claims due servers in Postgres (so several API processes check
+ * each server once per interval), pings them with bounded concurrency through the shared pool,
+ * and stores status, latency and time. A lease per server keeps slow servers from piling up checks.
+ */
+export function createStatusChecker(deps: {
+  db: Database;
+  clock: Clock;
+  servers: ServerService;
+  intervalSec: number;
+  log: FastifyBaseLogger;
+  concurrency?: number;
+  tickMs?: number;
+}) {
+  const { db, clock, servers, log } = deps;
+  const concurrency = deps.concurrency ?? 4;
+  let inFlight = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = true;
+
+  async function probe(row: ServerRow): Promise<ProbeResult> {
+    if (row.authMethod === "oauth" && !(await servers.oauthProvider(row).hasTokens())) {
+      return { status: "error", reason: "Authorization required: authorize mcpdeck to use this server." };
+    }
+    try {
+      const latencyMs = await servers.withConnection(row, (c) => c.ping());
+      return { status: "online", latencyMs: Math.round(latencyMs) };
+    } catch (error) {
+      const code = error instanceof McpConnectionError || error instanceof SsrfError ? error.code : "PROTOCOL_ERROR";
+      const message = error instanceof Error ? error.message : String(error);
+      if (code === "AUTH_REQUIRED") return { status: "error", reason: `Authorization required: ${message}` };
+      return { status: USER_ACTION_CODES.has(code) ? "error" : "offline", reason: message };
+    }
+  }
+
+  function nextCheck(): Date {
+    const jitter = 0.9 + Math.random() * 0.2;
+    return new Date(clock.now().getTime() + deps.intervalSec * 1000 * jitter);
+  }
+
+  async function record(row: ServerRow, result: ProbeResult) {
+    const [updated] = await db
+      .update(mcpServers)
+      .set({
+        status: result.status,
+        latencyMs: result.latencyMs ?? null,
+        statusReason: result.reason ?? null,
+        lastCheckedAt: clock.now(),
+        nextCheckAt: nextCheck(),
+        checkLeaseUntil: null,
+      })
+      .where(and(eq(mcpServers.id, row.id), eq(mcpServers.userId, row.userId)))
+      .returning();
+    return updated;
+  }
+
+  async function checkNow(row: ServerRow) {
+    return (await record(row, await probe(row))) ?? row;
+  }
+
+  /** Claims up to `n` due servers atomically; rows leased by another process are skipped. */
+  async function claim(n: number): Promise<ServerRow[]> {
+    const now = clock.now().toISOString();
+    const result = await db.execute(sql`
+      update mcp_servers set check_lease_until = ${now}::timestamptz + make_interval(secs => timeout_sec + 15)
+      where id in (
+        select id from mcp_servers
+        where next_check_at <= ${now}::timestamptz
+          and (check_lease_until is null or check_lease_until < ${now}::timestamptz)
+        order by next_check_at
+        limit ${n}
+        for update skip locked)
+      returning id`);
+    const ids = rowsOf<{ id: string }>(result).map((r) => r.id);
+    if (ids.length === 0) return [];
+    const rows = await Promise.all(ids.map((id) => db.select().from(mcpServers).where(eq(mcpServers.id, id))));
+    return rows.flat();
+  }
+
+  async function tick() {
+    if (stopped) return;
+    try {
+      const free = concurrency - inFlight;
+      if (free > 0) {
+        for (const row of await claim(free)) {
+          inFlight++;
+          checkNow(row)
+            .catch((error) => log.warn({ err: error, serverId: row.id }, "status check failed"))
+            .finally(() => {
+              inFlight--;
+            });
+        }
+      }
+    } catch (error) {
+      log.warn({ err: error }, "status claim failed");
+    } finally {
+      if (!stopped) {
+        timer = setTimeout(tick, deps.tickMs ?? 1000);
+        timer.unref();
+      }
+    }
+  }
+
+  return {
+    probe,
+    checkNow,
+    start() {
+      if (!stopped) return;
+      stopped = false;
+      timer = setTimeout(tick, 50);
+      timer.unref();
+    },
+    stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+    },
+    /** Answers from the stored check, probing afresh when it is older than the interval. */
+    async statusOf(row: ServerRow) {
+      const stale = !row.lastCheckedAt || clock.now().getTime() - row.lastCheckedAt.getTime() > deps.intervalSec * 1000;
+      const current = stale ? await checkNow(row) : row;
+      return {
+        status: current.status,
+        ...(current.latencyMs !== null ? { latency: current.latencyMs } : {}),
+        last_checked: (current.lastCheckedAt ?? clock.now()).toISOString(),
+        ...(current.statusReason ? { reason: current.statusReason } : {}),
+      };
+    },
+  };
+}
+
+export type StatusChecker = ReturnType<typeof createStatusChecker>;
