@@ -101,10 +101,27 @@ const cors: RequestHandler = (req, res, next) => {
 };
 
 export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
-  const { log } = options;
   const httpServer = createServer();
   const address = await listen(httpServer, options.port, options.host);
   const origin = `http://${formatHost(options.host)}:${address.port}`;
+  try {
+    return buildRuntime(options, httpServer, origin);
+  } catch (error) {
+    // Do not leak the listener when the app cannot be built (e.g. an issuer URL the SDK refuses).
+    httpServer.closeAllConnections();
+    httpServer.close();
+    if (options.oauth && error instanceof Error && /Issuer URL/.test(error.message)) {
+      throw new Error(
+        `OAuth mode cannot use ${origin} as issuer (${error.message}); bind to 127.0.0.1 or localhost, ` +
+          "or set MCP_DANGEROUSLY_ALLOW_INSECURE_ISSUER_URL=true (development only).",
+      );
+    }
+    throw error;
+  }
+}
+
+function buildRuntime(options: RuntimeOptions, httpServer: HttpServer, origin: string): Runtime {
+  const { log } = options;
   const resourcePath = options.streamable ? "/mcp" : "/sse";
   const resourceUrl = new URL(`${origin}${resourcePath}`);
 

@@ -393,6 +393,24 @@ describe("lifecycle", () => {
     expect(await running).toBeInstanceOf(Error);
   });
 
+  it("supports the IPv6 loopback and refuses OAuth there with a clear error", async () => {
+    let h: DemoMcpHandle;
+    try {
+      h = await startDemoMcpServer({ host: "::1" });
+    } catch (error) {
+      expect(String(error)).toMatch(/EADDRNOTAVAIL|EAFNOSUPPORT/); // no IPv6 on this machine
+      return;
+    }
+    expect(h.url).toMatch(/^http:\/\/\[::1\]:\d+\/mcp$/);
+    const c = await connectStreamable(h.url);
+    expect((await c.listTools()).tools.length).toBe(TOOL_NAMES.length);
+    await c.close();
+    await h.close();
+    await expect(startDemoMcpServer({ host: "::1", oauth: true })).rejects.toThrow(
+      /OAuth mode cannot use http:\/\/\[::1\]:\d+ as issuer/,
+    );
+  });
+
   it("honours host and port options", async () => {
     const probe = await startDemoMcpServer();
     const port = Number(new URL(probe.origin).port);

@@ -96,6 +96,7 @@ export function createServerService(deps: ServerServiceDeps) {
 
   function encryptCredentials(serverId: string, userId: string, parsed: ParsedCredentials): string | null {
     if (parsed.auth_method === "none") return null;
+    if (parsed.auth_method === "oauth" && Object.keys(parsed.credentials).length === 0) return null;
     return cipher.encrypt(parsed.credentials, credentialsAad(serverId, userId));
   }
 

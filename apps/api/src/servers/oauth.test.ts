@@ -1,0 +1,106 @@
+import { type DemoMcpHandle, startDemoMcpServer } from "@mcpdeck/demo-mcp";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestApp, type TestApp } from "../testing/harness.js";
+
+let app: TestApp;
+let token: string;
+let demo: DemoMcpHandle;
+
+beforeAll(async () => {
+  demo = await startDemoMcpServer({ port: 0, oauth: true, accessTokenTtlSec: 2 });
+  app = await startTestApp({ env: { MCPDECK_STATUS_INTERVAL_S: "1" } });
+  token = (await app.signIn("oauth@example.com")).access_token;
+});
+afterAll(async () => {
+  await app.close();
+  await demo.close();
+});
+
+/** Follows the authorization server's redirect back to mcpdeck's callback on the test port. */
+async function authorize(serverId: string) {
+  const start = await app.request("POST", `/api/v1/servers/${serverId}/oauth/start`, { token });
+  expect(start.status).toBe(200);
+  const authorizationUrl = new URL(start.body.authorization_url);
+  expect(authorizationUrl.origin).toBe(demo.origin);
+  expect(authorizationUrl.searchParams.get("code_challenge_method")).toBe("S256");
+  expect(authorizationUrl.searchParams.get("state")).toBeTruthy();
+  const consent = await fetch(authorizationUrl, { redirect: "manual" });
+  expect(consent.status).toBe(302);
+  const back = new URL(consent.headers.get("location")!);
+  expect(back.pathname).toBe("/api/v1/oauth/callback");
+  return { back, callback: await app.request("GET", `${back.pathname}${back.search}`) };
+}
+
+describe("OAuth-protected MCP servers", () => {
+  it("runs the MCP authorization flow end to end, refreshes expired tokens, and reports revocation", async () => {
+    const server = (
+      await app.request("POST", "/api/v1/servers", { token, body: { name: "secured", url: demo.url, auth_method: "oauth" } })
+    ).body;
+    expect(server).toMatchObject({ auth_method: "oauth", has_credentials: false });
+
+    const before = await app.request("GET", `/api/v1/servers/${server.id}/status`, { token });
+    expect(before.body.status).toBe("error");
+    expect(before.body.reason).toMatch(/authorization required/i);
+
+    const { callback } = await authorize(server.id);
+    expect(callback.status).toBe(302);
+    const landing = new URL(callback.headers.get("location")!);
+    expect(landing.searchParams.get("oauth")).toBe("success");
+    expect(landing.searchParams.get("server_id")).toBe(server.id);
+
+    const tools = await app.request("GET", `/api/v1/servers/${server.id}/tools`, { token });
+    expect(tools.status).toBe(200);
+    expect(tools.body.tools.length).toBeGreaterThanOrEqual(6);
+    await new Promise((r) => setTimeout(r, 1100));
+    expect((await app.request("GET", `/api/v1/servers/${server.id}/status`, { token })).body.status).toBe("online");
+
+    // Tokens are stored encrypted, never in the clear.
+    const [row] = (await app.db.execute(`select oauth_state from mcp_servers where id = '${server.id}'`)) as { oauth_state: string }[];
+    expect(row!.oauth_state.startsWith("v1.")).toBe(true);
+    expect(row!.oauth_state).not.toContain("access_token");
+
+    // The access token lives 2 s: after that the next call refreshes it transparently.
+    const issued = demo.oauth!.issuedTokenCount();
+    await new Promise((r) => setTimeout(r, 2500));
+    const afterExpiry = await app.request("GET", `/api/v1/servers/${server.id}/tools`, { token });
+    expect(afterExpiry.status).toBe(200);
+    expect(demo.oauth!.issuedTokenCount()).toBeGreaterThan(issued);
+
+    demo.oauth!.revokeAllTokens();
+    await new Promise((r) => setTimeout(r, 1100));
+    const revoked = await app.request("GET", `/api/v1/servers/${server.id}/status`, { token });
+    expect(revoked.body.status).toBe("error");
+    expect(revoked.body.reason).toMatch(/authoriz/i);
+
+    // Authorizing again recovers.
+    const again = await authorize(server.id);
+    expect(new URL(again.callback.headers.get("location")!).searchParams.get("oauth")).toBe("success");
+    expect((await app.request("GET", `/api/v1/servers/${server.id}/tools`, { token })).status).toBe(200);
+  });
+
+  it("refuses a forged or tampered state, and another user's state cannot finish a flow", async () => {
+    const server = (
+      await app.request("POST", "/api/v1/servers", { token, body: { name: "secured-2", url: demo.url, auth_method: "oauth" } })
+    ).body;
+    const start = await app.request("POST", `/api/v1/servers/${server.id}/oauth/start`, { token });
+    const state = new URL(start.body.authorization_url).searchParams.get("state")!;
+    const [payload, sig] = state.split(".");
+    const tampered = `${Buffer.from(JSON.stringify({ u: "someone-else", s: server.id, n: "x", e: Date.now() + 60_000 })).toString("base64url")}.${sig}`;
+    for (const bad of [tampered, `${payload}.AAAA`, "garbage"]) {
+      const res = await app.request("GET", `/api/v1/oauth/callback?code=abc&state=${encodeURIComponent(bad)}`);
+      expect(res.status).toBe(400);
+      expect(res.body.code).toBe("OAUTH_FAILED");
+    }
+    const missing = await app.request("GET", "/api/v1/oauth/callback?code=abc");
+    expect(missing.status).toBe(400);
+  });
+
+  it("refuses oauth/start for a server that does not use OAuth", async () => {
+    const plain = (
+      await app.request("POST", "/api/v1/servers", { token, body: { name: "plain", url: demo.url, auth_method: "none" } })
+    ).body;
+    const res = await app.request("POST", `/api/v1/servers/${plain.id}/oauth/start`, { token });
+    expect(res.status).toBe(400);
+    expect(res.body.issues[0].path).toBe("auth_method");
+  });
+});
