@@ -9,27 +9,43 @@ export interface RateLimitResult {
   resetSec: number;
 }
 
-interface Pending {
+interface Waiter {
+  resolve: (r: RateLimitResult) => void;
+  reject: (e: unknown) => void;
+}
+
+interface KeyState {
   limit: number;
   windowSec: number;
-  waiters: { resolve: (r: RateLimitResult) => void; reject: (e: unknown) => void }[];
+  /** Requests waiting for the next write. */
+  waiting: Waiter[];
+  /** A write for this key is on its way to the database. */
+  writing: boolean;
+  /** A write is scheduled for the end of this tick. */
+  scheduled: boolean;
 }
 
 /**
  * Fixed-window counters stored in Postgres, so every API process on the database shares them.
- * Requests for one key that arrive in the same tick are added with one upsert (each still gets its
- * exact position in the window), which keeps the per-request cost low under load.
+ *
+ * Requests for one key are added to the database in batches, one upsert per batch, each request
+ * still getting its exact place in the window: a batch is everything that arrived in the same tick,
+ * and while one batch is being written the next one gathers (at most one write per key in flight).
+ * Under load a batch is then everything that arrived during one database round trip, which keeps
+ * the cost per request low without ever letting a request through on a guess.
  */
 export function createRateLimiter(db: Database) {
-  let pending = new Map<string, Pending>();
-  let scheduled = false;
+  const keys = new Map<string, KeyState>();
 
-  async function flushKey(key: string, p: Pending): Promise<void> {
-    const n = p.waiters.length;
+  async function write(key: string, state: KeyState): Promise<void> {
+    const batch = state.waiting;
+    state.waiting = [];
+    state.writing = true;
+    const n = batch.length;
     try {
       const result = await db.execute(sql`
         insert into rate_limits (key, points, expires_at)
-        values (${key}, ${n}, now() + make_interval(secs => ${p.windowSec}))
+        values (${key}, ${n}, now() + make_interval(secs => ${state.windowSec}))
         on conflict (key) do update set
           points = case when rate_limits.expires_at <= now() then excluded.points
                         else rate_limits.points + excluded.points end,
@@ -39,34 +55,35 @@ export function createRateLimiter(db: Database) {
       const row = rowsOf<{ points: number; ttl: number }>(result)[0]!;
       const resetSec = Math.max(1, Math.ceil(Number(row.ttl)));
       const first = Number(row.points) - n;
-      p.waiters.forEach((w, i) => {
+      for (let i = 0; i < n; i++) {
         const used = first + i + 1;
-        w.resolve({ allowed: used <= p.limit, limit: p.limit, remaining: Math.max(0, p.limit - used), resetSec });
-      });
+        batch[i]!.resolve({ allowed: used <= state.limit, limit: state.limit, remaining: Math.max(0, state.limit - used), resetSec });
+      }
     } catch (error) {
-      for (const w of p.waiters) w.reject(error);
+      for (const w of batch) w.reject(error);
+    } finally {
+      state.writing = false;
+      if (state.waiting.length > 0) void write(key, state);
+      else if (!state.scheduled) keys.delete(key);
     }
-  }
-
-  function flush() {
-    scheduled = false;
-    const batch = pending;
-    pending = new Map();
-    for (const [key, p] of batch) void flushKey(key, p);
   }
 
   return {
     consume(key: string, limit: number, windowSec = 60): Promise<RateLimitResult> {
       return new Promise((resolve, reject) => {
-        let p = pending.get(key);
-        if (!p) {
-          p = { limit, windowSec, waiters: [] };
-          pending.set(key, p);
+        let state = keys.get(key);
+        if (!state) {
+          state = { limit, windowSec, waiting: [], writing: false, scheduled: false };
+          keys.set(key, state);
         }
-        p.waiters.push({ resolve, reject });
-        if (!scheduled) {
-          scheduled = true;
-          setImmediate(flush);
+        state.waiting.push({ resolve, reject });
+        if (!state.writing && !state.scheduled) {
+          state.scheduled = true;
+          const scheduledState = state;
+          setImmediate(() => {
+            scheduledState.scheduled = false;
+            if (!scheduledState.writing && scheduledState.waiting.length > 0) void write(key, scheduledState);
+          });
         }
       });
     },

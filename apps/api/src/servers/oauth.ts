@@ -1,7 +1,8 @@
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import type { OAuthCredentials } from "@mcpdeck/contracts";
 import { type Database, mcpServers } from "@mcpdeck/db";
-import type { OAuthClientProvider } from "@modelcontextprotocol/sdk/client/auth.js";
+import { discoverOAuthServerInfo, type OAuthClientProvider, refreshAuthorization } from "@modelcontextprotocol/sdk/client/auth.js";
+import type { FetchLike } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } from "@modelcontextprotocol/sdk/shared/auth.js";
 import { and, eq } from "drizzle-orm";
 import type { Clock } from "../clock.js";
@@ -56,10 +57,19 @@ export type OAuthStateCodec = ReturnType<typeof createOAuthStateCodec>;
 export class DbOAuthProvider implements OAuthClientProvider {
   /** The authorization URL the SDK asked us to send the user to (returned by oauth/start). */
   authorizationUrl?: URL;
+  /** The refresh in flight: callers share it, so a server's tokens are refreshed one at a time. */
+  private refreshing: Promise<OAuthTokens | undefined> | undefined;
 
   constructor(
-    private readonly deps: { db: Database; cipher: CredentialCipher; states: OAuthStateCodec; clock: Clock; redirectUri: string },
-    private readonly server: { id: string; userId: string; credentials?: OAuthCredentials | undefined },
+    private readonly deps: {
+      db: Database;
+      cipher: CredentialCipher;
+      states: OAuthStateCodec;
+      clock: Clock;
+      redirectUri: string;
+      fetchFn: FetchLike;
+    },
+    private readonly server: { id: string; userId: string; url: string; credentials?: OAuthCredentials | undefined },
   ) {}
 
   get redirectUrl(): string {
@@ -112,11 +122,54 @@ export class DbOAuthProvider implements OAuthClientProvider {
     await this.update((s) => ({ ...s, client }));
   }
 
+  /**
+   * The current tokens, refreshed first when the access token is about to expire. Refreshing here,
+   * behind one shared promise, keeps concurrent requests from each spending the (rotating) refresh
+   * token — which would leave all but one of them holding a dead token.
+   */
   async tokens(): Promise<OAuthTokens | undefined> {
     const state = await this.load();
     if (!state.tokens || state.needs_authorization) return undefined;
-    const { obtained_at: _obtainedAt, ...tokens } = state.tokens;
+    const { obtained_at: obtainedAt, ...tokens } = state.tokens;
+    if (tokens.expires_in && tokens.refresh_token) {
+      const lifetimeMs = tokens.expires_in * 1000;
+      const margin = Math.min(30_000, lifetimeMs / 4);
+      if (obtainedAt + lifetimeMs - margin <= this.deps.clock.now().getTime()) {
+        this.refreshing ??= this.refreshNow(tokens.refresh_token).finally(() => {
+          this.refreshing = undefined;
+        });
+        return (await this.refreshing) ?? tokens;
+      }
+    }
     return tokens;
+  }
+
+  private async refreshNow(refreshToken: string): Promise<OAuthTokens | undefined> {
+    // Another caller may have refreshed between our read and now: use its tokens, never spend the
+    // old refresh token twice.
+    const current = (await this.load()).tokens;
+    if (current && current.refresh_token !== refreshToken) {
+      const { obtained_at: _obtainedAt, ...tokens } = current;
+      return tokens;
+    }
+    const client = await this.clientInformation();
+    if (!client) return undefined;
+    try {
+      const info = await discoverOAuthServerInfo(this.server.url, { fetchFn: this.deps.fetchFn });
+      const fresh = await refreshAuthorization(info.authorizationServerUrl, {
+        ...(info.authorizationServerMetadata ? { metadata: info.authorizationServerMetadata } : {}),
+        clientInformation: client,
+        refreshToken,
+        fetchFn: this.deps.fetchFn,
+      });
+      // Keep the issuer stamp the SDK put on the tokens, so it can tell which server they belong to.
+      const issuer = (current as { issuer?: string } | undefined)?.issuer ?? info.authorizationServerMetadata?.issuer;
+      await this.saveTokens({ ...fresh, refresh_token: fresh.refresh_token ?? refreshToken, ...(issuer ? { issuer } : {}) });
+      return fresh;
+    } catch {
+      // Leave it to the transport: a 401 runs the SDK's own recovery, ending in "authorization required".
+      return undefined;
+    }
   }
 
   /** Absolute expiry of the stored access token, if the server told us one. */

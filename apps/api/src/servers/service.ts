@@ -108,23 +108,6 @@ export function createServerService(deps: ServerServiceDeps) {
     return { auth_method: row.authMethod, credentials: value } as ParsedCredentials;
   }
 
-  // One provider per stored configuration, so the pool sees the same provider (and keeps the warm
-  // connection) until the server's credentials change.
-  const providers = new Map<string, { fingerprint: string; provider: DbOAuthProvider }>();
-
-  function oauthProvider(row: ServerRow): DbOAuthProvider {
-    const fingerprint = `${row.url}|${row.credentials ?? ""}`;
-    const cached = providers.get(row.id);
-    if (cached?.fingerprint === fingerprint) return cached.provider;
-    const parsed = decryptCredentials(row);
-    const provider = new DbOAuthProvider(
-      { db, cipher, states: deps.oauthStates, clock, redirectUri },
-      { id: row.id, userId: row.userId, credentials: parsed.auth_method === "oauth" ? (parsed.credentials as OAuthCredentials) : undefined },
-    );
-    providers.set(row.id, { fingerprint, provider });
-    return provider;
-  }
-
   /** fetch for OAuth discovery, registration and token calls: SSRF-checked, honouring ssl_verify. */
   const oauthFetchers = new Map<boolean, ReturnType<SsrfGuard["guardedFetch"]>>();
   const oauthFetch = (row: ServerRow) => {
@@ -135,6 +118,24 @@ export function createServerService(deps: ServerServiceDeps) {
     }
     return f;
   };
+
+  // One provider per stored configuration, so the pool sees the same provider (and keeps the warm
+  // connection) until the server's credentials change.
+  const providers = new Map<string, { fingerprint: string; provider: DbOAuthProvider }>();
+
+  function oauthProvider(row: ServerRow): DbOAuthProvider {
+    const fingerprint = `${row.url}|${row.credentials ?? ""}`;
+    const cached = providers.get(row.id);
+    if (cached?.fingerprint === fingerprint) return cached.provider;
+    const parsed = decryptCredentials(row);
+    const provider = new DbOAuthProvider(
+      { db, cipher, states: deps.oauthStates, clock, redirectUri, fetchFn: oauthFetch(row) },
+      { id: row.id, userId: row.userId, url: row.url, credentials: parsed.auth_method === "oauth" ? (parsed.credentials as OAuthCredentials) : undefined },
+    );
+    providers.set(row.id, { fingerprint, provider });
+    return provider;
+  }
+
 
   /** The connection-layer view of a stored server (credentials decrypted in memory only). */
   function endpointFor(row: ServerRow): McpEndpointConfig {

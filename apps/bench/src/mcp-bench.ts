@@ -1,0 +1,140 @@
+/**
+ * `pnpm bench` (MCP part), against the demo MCP server on loopback, in one run:
+ *  1. `POST /api/v1/servers/test` latency through the whole API (a fresh handshake each time);
+ *  2. a warm `tools/call` through mcpdeck's connection layer (pool + SSRF-guarded transport) vs the
+ *     MCP SDK client used directly, interleaved call by call so drift hits both alike.
+ * Prints medians/p99 and the median overhead per call. Target: ≤ 1 ms added per call.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadConfig, startApp } from "@mcpdeck/api";
+import { createConnectionPool, type McpEndpointConfig } from "@mcpdeck/api/mcp";
+import { createSsrfGuard } from "@mcpdeck/api/net";
+import { createTestDb } from "@mcpdeck/db/testing";
+import { startDemoMcpServer } from "@mcpdeck/demo-mcp";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+
+const TEST_RUNS = Number(process.env.BENCH_TEST_RUNS ?? 40);
+const CALLS = Number(process.env.BENCH_CALLS ?? 600);
+const TARGET_MS = 1;
+
+const hardStop = setTimeout(() => {
+  process.stderr.write("mcp bench: did not finish within 110 s, giving up\n");
+  process.exit(2);
+}, 110_000);
+hardStop.unref();
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+};
+const fmt = (ms: number) => `${ms.toFixed(3)} ms`;
+
+async function main() {
+  const demo = await startDemoMcpServer({ port: 0 });
+  const dataDir = mkdtempSync(join(tmpdir(), "mcpdeck-bench-"));
+  const db = await createTestDb();
+  const config = loadConfig({
+    NODE_ENV: "test",
+    PORT: "0",
+    HOST: "127.0.0.1",
+    MCPDECK_DATA_DIR: dataDir,
+    LOG_LEVEL: "warn",
+    MCPDECK_DEMO_MCP_URL: "none",
+    MCPDECK_RATE_LIMIT_API: "100000000",
+    MCPDECK_RATE_LIMIT_AUTH: "100000000",
+  });
+  const app = await startApp({ config, dbHandle: db, statusChecks: false });
+  try {
+    // Sign in through the real endpoints (code from the development outbox).
+    const email = "bench@example.com";
+    const post = (path: string, body: unknown, token?: string) =>
+      fetch(`${app.url}${path}`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body: JSON.stringify(body),
+      });
+    await post("/api/v1/auth/otp/request", { email });
+    await new Promise((r) => setTimeout(r, 50));
+    const code = app.services.mailer.outbox!.list(email)[0]!.code!;
+    const { access_token: token } = (await (await post("/api/v1/auth/otp/verify", { email, code })).json()) as { access_token: string };
+
+    // 1. POST /servers/test
+    const testTimes: number[] = [];
+    for (let i = 0; i < TEST_RUNS + 3; i++) {
+      const t0 = performance.now();
+      const res = await post("/api/v1/servers/test", { url: demo.url, auth_method: "none" }, token);
+      const body = (await res.json()) as { status: string; message: string };
+      if (res.status !== 200) throw new Error(`servers/test failed: ${res.status} ${JSON.stringify(body)}`);
+      if (i >= 3) testTimes.push(performance.now() - t0);
+      if (i === 3) console.log(`servers/test says: ${body.message}`);
+    }
+
+    // 2. Warm tools/call: connection layer vs the SDK client directly.
+    const guard = createSsrfGuard({ allowPrivateNetworks: true, allowedHosts: [] });
+    const pool = createConnectionPool({ guard });
+    const cfg: McpEndpointConfig = { url: demo.url, authMethod: "none", timeoutSec: 30, sslVerify: true };
+    const direct = new Client({ name: "bench-direct", version: "0.0.0" });
+    await direct.connect(new StreamableHTTPClientTransport(new URL(demo.url)));
+    const args = { country: "US", limit: 5 };
+    const viaPool = () => pool.withConnection("bench:demo", cfg, (c) => c.callTool("query_signups", args));
+    const viaSdk = () => direct.callTool({ name: "query_signups", arguments: args });
+    for (let i = 0; i < 50; i++) {
+      await viaPool();
+      await viaSdk();
+    }
+    const poolTimes: number[] = [];
+    const sdkTimes: number[] = [];
+    const diffs: number[] = [];
+    for (let i = 0; i < CALLS; i++) {
+      // Alternate which goes first so ordering effects cancel out.
+      const first = i % 2 === 0;
+      let a = 0;
+      let b = 0;
+      if (first) {
+        let t = performance.now();
+        await viaPool();
+        a = performance.now() - t;
+        t = performance.now();
+        await viaSdk();
+        b = performance.now() - t;
+      } else {
+        let t = performance.now();
+        await viaSdk();
+        b = performance.now() - t;
+        t = performance.now();
+        await viaPool();
+        a = performance.now() - t;
+      }
+      poolTimes.push(a);
+      sdkTimes.push(b);
+      diffs.push(a - b);
+    }
+    await direct.close();
+    await pool.closeAll();
+
+    console.log("");
+    console.log(`POST /servers/test (fresh handshake + tools/list, ${TEST_RUNS} runs): p50 ${fmt(pct(testTimes, 50))}  p99 ${fmt(pct(testTimes, 99))}`);
+    console.log(`warm tools/call query_signups (${CALLS} interleaved calls each):`);
+    console.log(`  mcpdeck connection layer  p50 ${fmt(pct(poolTimes, 50))}  p99 ${fmt(pct(poolTimes, 99))}`);
+    console.log(`  MCP SDK client directly   p50 ${fmt(pct(sdkTimes, 50))}  p99 ${fmt(pct(sdkTimes, 99))}`);
+    const overhead = pct(diffs, 50);
+    console.log(
+      `mcp tools/call: median added per call ${fmt(overhead)} (ratio ${(pct(poolTimes, 50) / pct(sdkTimes, 50)).toFixed(3)}; target <= ${TARGET_MS} ms) ${overhead <= TARGET_MS ? "OK" : "MISSED"}`,
+    );
+  } finally {
+    await app.close();
+    await db.close();
+    await demo.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main()
+  .then(() => process.exit(0))
+  .catch((error) => {
+    console.error(error);
+    process.exit(1);
+  });
