@@ -42,7 +42,11 @@ const trpcCodeFor: Record<number, TRPCError["code"]> = {
 
 /** Wraps an AppError for tRPC so procedures can simply `throw appError(...)`. */
 export function toTRPCError(error: AppError): TRPCError {
-  return new TRPCError({ code: trpcCodeFor[error.status] ?? "INTERNAL_SERVER_ERROR", message: error.message, cause: error });
+  return new TRPCError({
+    code: trpcCodeFor[error.status] ?? "INTERNAL_SERVER_ERROR",
+    message: error.message,
+    cause: error,
+  });
 }
 
 export function issuesFromZod(error: ZodError): ValidationIssue[] {

@@ -1,3 +1,3 @@
+export { type AppOptions, type RunningApp, startApp } from "./app.js";
+export { type Config, loadConfig } from "./config/config.js";
 export type { AppRouter } from "./root.js";
-export { startApp, type AppOptions, type RunningApp } from "./app.js";
-export { loadConfig, type Config } from "./config/config.js";

@@ -1,6 +1,6 @@
+import { startApp } from "./app.js";
 import { loadConfig } from "./config/config.js";
 import { ConfigError } from "./config/env.js";
-import { startApp } from "./app.js";
 
 async function main() {
   let config: ReturnType<typeof loadConfig>;
@@ -32,6 +32,8 @@ async function main() {
 }
 
 main().catch((error) => {
-  process.stderr.write(`mcpdeck: failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(
+    `mcpdeck: failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
   process.exit(1);
 });

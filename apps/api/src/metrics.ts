@@ -9,7 +9,7 @@ export function createMetrics() {
       return counters.get(name) ?? 0;
     },
     render(): string {
-      return [...counters].map(([k, v]) => `mcpdeck_${k} ${v}`).join("\n") + "\n";
+      return `${[...counters].map(([k, v]) => `mcpdeck_${k} ${v}`).join("\n")}\n`;
     },
   };
 }

@@ -5,16 +5,16 @@ import { type AuthService, createAuthService } from "./auth/service.js";
 import { createTokenSigner } from "./auth/tokens.js";
 import type { Clock } from "./clock.js";
 import type { Config } from "./config/config.js";
-import { createRateLimiter, type RateLimiter } from "./http/rate-limit.js";
-import { createMetrics, type Metrics } from "./metrics.js";
-import { createUserService, type UserService } from "./users/service.js";
 import { type CredentialCipher, createCredentialCipher } from "./crypto/credentials.js";
+import { createRateLimiter, type RateLimiter } from "./http/rate-limit.js";
 import { type ConnectionPool, createConnectionPool } from "./mcp/pool.js";
+import { createMetrics, type Metrics } from "./metrics.js";
 import { createSsrfGuard, type SsrfGuard } from "./net/ssrf.js";
 import { registerDemoServer } from "./servers/demo.js";
 import { createOAuthStateCodec } from "./servers/oauth.js";
 import { createServerService, type ServerService } from "./servers/service.js";
 import { createStatusChecker, type StatusChecker } from "./servers/status.js";
+import { createUserService, type UserService } from "./users/service.js";
 
 /** Everything a request may use; built once per process. Services know nothing about HTTP. */
 export interface AppServices {
@@ -36,7 +36,13 @@ export interface AppServices {
   onUserCreated: ((userId: string) => Promise<void>)[];
 }
 
-export function createServices(opts: { config: Config; dbHandle: DbHandle; clock: Clock; log: Logger; mailer?: Mailer }): AppServices {
+export function createServices(opts: {
+  config: Config;
+  dbHandle: DbHandle;
+  clock: Clock;
+  log: Logger;
+  mailer?: Mailer;
+}): AppServices {
   const { config, dbHandle, clock, log } = opts;
   const db = dbHandle.db;
   const metrics = createMetrics();
@@ -64,7 +70,13 @@ export function createServices(opts: { config: Config; dbHandle: DbHandle; clock
     tokens,
     onMailFailure: (error, to) => {
       metrics.inc("mail_send_failures_total");
-      log.error({ err: { message: error instanceof Error ? error.message : String(error) }, toDomain: to.split("@")[1] }, "sign-in email could not be sent");
+      log.error(
+        {
+          err: { message: error instanceof Error ? error.message : String(error) },
+          toDomain: to.split("@")[1],
+        },
+        "sign-in email could not be sent",
+      );
     },
     onUserCreated: async (userId) => {
       for (const hook of onUserCreated) {
@@ -91,7 +103,13 @@ export function createServices(opts: { config: Config; dbHandle: DbHandle; clock
     pool,
     oauthStates: createOAuthStateCodec(config.keys.hmacSecret, clock),
   });
-  const statusChecker = createStatusChecker({ db, clock, servers, intervalSec: config.statusIntervalSec, log });
+  const statusChecker = createStatusChecker({
+    db,
+    clock,
+    servers,
+    intervalSec: config.statusIntervalSec,
+    log,
+  });
   if (config.demoMcpUrl) {
     const demoUrl = config.demoMcpUrl;
     onUserCreated.push((userId) => registerDemoServer(db, clock, userId, demoUrl));

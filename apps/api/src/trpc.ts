@@ -1,8 +1,8 @@
 import { initTRPC } from "@trpc/server";
 import type { OpenApiMeta } from "trpc-to-openapi";
-import type { AppServices } from "./services.js";
-import { AppError, resolveAppError, toApiError, toTRPCError } from "./errors.js";
 import type { UserRow } from "./auth/service.js";
+import { AppError, resolveAppError, toApiError, toTRPCError } from "./errors.js";
+import type { AppServices } from "./services.js";
 
 /** Per-request context: the shared services plus what the transport tells about the caller. */
 export interface Context {
@@ -20,7 +20,11 @@ const t = initTRPC
   .create({
     errorFormatter({ shape, error }) {
       const appError = resolveAppError(error);
-      return { ...shape, message: appError.message, data: { ...shape.data, stack: undefined, error: toApiError(appError) } };
+      return {
+        ...shape,
+        message: appError.message,
+        data: { ...shape.data, stack: undefined, error: toApiError(appError) },
+      };
     },
   });
 
@@ -43,7 +47,10 @@ export const protectedProcedure = publicProcedure.use(async ({ ctx, next }) => {
   const header = ctx.authorization;
   const token = header?.startsWith("Bearer ") ? header.slice(7).trim() : undefined;
   if (!token) {
-    throw new AppError("UNAUTHENTICATED", "Sign in first: send the access token as `Authorization: Bearer <token>`.");
+    throw new AppError(
+      "UNAUTHENTICATED",
+      "Sign in first: send the access token as `Authorization: Bearer <token>`.",
+    );
   }
   const { user, sessionId } = await ctx.services.auth.authenticate(token);
   return next({ ctx: { ...ctx, user, sessionId } as Context & { user: UserRow; sessionId: string } });

@@ -11,17 +11,30 @@ import { and, eq, isNull } from "drizzle-orm";
 import { jwtVerify } from "jose";
 
 /** mcpdeck's access-token rules (apps/api/src/auth/tokens.ts). */
-const ACCESS = { algorithms: ["EdDSA"], audience: "mcpdeck:api", typ: "at+jwt", requiredClaims: ["exp", "iat", "sub", "jti", "sid"] };
+const ACCESS = {
+  algorithms: ["EdDSA"],
+  audience: "mcpdeck:api",
+  typ: "at+jwt",
+  requiredClaims: ["exp", "iat", "sub", "jti", "sid"],
+};
 
-export async function startBareServer(opts: { db: Database; publicKey: KeyObject; issuer: string }): Promise<{ url: string; server: Server }> {
+export async function startBareServer(opts: {
+  db: Database;
+  publicKey: KeyObject;
+  issuer: string;
+}): Promise<{ url: string; server: Server }> {
   const { db, publicKey, issuer } = opts;
   const server = createServer(async (req, res) => {
     const send = (status: number, body: unknown) => {
       const text = JSON.stringify(body);
-      res.writeHead(status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(text) });
+      res.writeHead(status, {
+        "content-type": "application/json; charset=utf-8",
+        "content-length": Buffer.byteLength(text),
+      });
       res.end(text);
     };
-    if (req.method !== "GET" || req.url !== "/api/v1/user/profile") return send(404, { code: "NOT_FOUND", message: "Not found." });
+    if (req.method !== "GET" || req.url !== "/api/v1/user/profile")
+      return send(404, { code: "NOT_FOUND", message: "Not found." });
     const header = req.headers.authorization;
     const token = header?.startsWith("Bearer ") ? header.slice(7).trim() : undefined;
     if (!token) return send(401, { code: "UNAUTHENTICATED", message: "Sign in first." });

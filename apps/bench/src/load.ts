@@ -28,12 +28,18 @@ export interface LoadResult {
   latenciesMs: number[];
 }
 
-function get(agent: Agent, url: URL, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+function get(
+  agent: Agent,
+  url: URL,
+  headers: Record<string, string>,
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request(url, { agent, method: "GET", headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
+      res.on("end", () =>
+        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }),
+      );
       res.on("error", reject);
     });
     req.on("error", reject);
@@ -90,7 +96,8 @@ if (process.send) {
     if (message?.type !== "run") return;
     runLoad(message).then(
       (result) => process.send?.(result),
-      (error) => process.send?.({ type: "error", message: error instanceof Error ? error.message : String(error) }),
+      (error) =>
+        process.send?.({ type: "error", message: error instanceof Error ? error.message : String(error) }),
     );
   });
   process.on("disconnect", () => process.exit(0));

@@ -53,13 +53,18 @@ async function main() {
     const post = (path: string, body: unknown, token?: string) =>
       fetch(`${app.url}${path}`, {
         method: "POST",
-        headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        headers: {
+          "content-type": "application/json",
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
         body: JSON.stringify(body),
       });
     await post("/api/v1/auth/otp/request", { email });
     await new Promise((r) => setTimeout(r, 50));
     const code = app.services.mailer.outbox!.list(email)[0]!.code!;
-    const { access_token: token } = (await (await post("/api/v1/auth/otp/verify", { email, code })).json()) as { access_token: string };
+    const { access_token: token } = (await (
+      await post("/api/v1/auth/otp/verify", { email, code })
+    ).json()) as { access_token: string };
 
     // 1. POST /servers/test
     const testTimes: number[] = [];
@@ -116,7 +121,9 @@ async function main() {
     await pool.closeAll();
 
     console.log("");
-    console.log(`POST /servers/test (fresh handshake + tools/list, ${TEST_RUNS} runs): p50 ${fmt(pct(testTimes, 50))}  p99 ${fmt(pct(testTimes, 99))}`);
+    console.log(
+      `POST /servers/test (fresh handshake + tools/list, ${TEST_RUNS} runs): p50 ${fmt(pct(testTimes, 50))}  p99 ${fmt(pct(testTimes, 99))}`,
+    );
     console.log(`warm tools/call query_signups (${CALLS} interleaved calls each):`);
     console.log(`  mcpdeck connection layer  p50 ${fmt(pct(poolTimes, 50))}  p99 ${fmt(pct(poolTimes, 99))}`);
     console.log(`  MCP SDK client directly   p50 ${fmt(pct(sdkTimes, 50))}  p99 ${fmt(pct(sdkTimes, 99))}`);

@@ -60,30 +60,41 @@ async function createBenchDatabase(serverUrl: string): Promise<{ url: string; dr
   };
 }
 
-async function json(res: Response): Promise<any> {
+async function json<T = Record<string, unknown>>(res: Response): Promise<T> {
   const text = await res.text();
   if (!res.ok) throw new Error(`${res.status} ${text}`);
-  return JSON.parse(text);
+  return JSON.parse(text) as T;
 }
 
 /** A real sign-in through mcpdeck's endpoints (development outbox), for a real access token. */
 async function signIn(baseUrl: string): Promise<string> {
   const email = `bench-${randomBytes(4).toString("hex")}@example.com`;
   const post = (path: string, body: unknown) =>
-    fetch(`${baseUrl}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    fetch(`${baseUrl}${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
   await json(await post("/api/v1/auth/otp/request", { email }));
   let code: string | undefined;
   for (let i = 0; i < 100 && !code; i++) {
-    const outbox = await json(await fetch(`${baseUrl}/api/v1/dev/outbox?email=${encodeURIComponent(email)}`));
-    code = outbox.messages?.[0]?.code;
+    const outbox = await json<{ messages: { code?: string }[] }>(
+      await fetch(`${baseUrl}/api/v1/dev/outbox?email=${encodeURIComponent(email)}`),
+    );
+    code = outbox.messages[0]?.code;
     if (!code) await new Promise((r) => setTimeout(r, 20));
   }
   if (!code) throw new Error("no sign-in code in the development outbox");
-  const session = await json(await post("/api/v1/auth/otp/verify", { email, code }));
-  return session.access_token as string;
+  const session = await json<{ access_token: string }>(
+    await post("/api/v1/auth/otp/verify", { email, code }),
+  );
+  return session.access_token;
 }
 
-function startLoadProcess(): Promise<{ child: ChildProcess; run(run: Omit<LoadRun, "type">): Promise<LoadResult> }> {
+function startLoadProcess(): Promise<{
+  child: ChildProcess;
+  run(run: Omit<LoadRun, "type">): Promise<LoadResult>;
+}> {
   const child = fork(new URL("./load.ts", import.meta.url), [], { execArgv: ["--import", "tsx"] });
   let pending: { resolve(r: LoadResult): void; reject(e: Error): void } | undefined;
   child.on("message", (message: { type: string; message?: string }) => {
@@ -121,17 +132,23 @@ interface Totals {
 function summarize(t: Totals) {
   const sorted = Float64Array.from(t.latencies).sort();
   const arr = Array.from(sorted);
-  return { rps: (t.requests - t.failures) / (t.elapsedMs / 1000), p50: percentile(arr, 50), p99: percentile(arr, 99) };
+  return {
+    rps: (t.requests - t.failures) / (t.elapsedMs / 1000),
+    p50: percentile(arr, 50),
+    p99: percentile(arr, 99),
+  };
 }
 
-const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const fmt = (n: number, digits = 0) =>
+  n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
 async function main() {
   const serverUrl = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL;
   const dataDir = mkdtempSync(join(tmpdir(), "mcpdeck-bench-"));
   const cleanups: (() => Promise<void>)[] = [async () => rmSync(dataDir, { recursive: true, force: true })];
   const cleanup = async () => {
-    for (const fn of cleanups.splice(0).reverse()) await fn().catch((e) => process.stderr.write(`cleanup: ${e}\n`));
+    for (const fn of cleanups.splice(0).reverse())
+      await fn().catch((e) => process.stderr.write(`cleanup: ${e}\n`));
   };
 
   try {
@@ -164,7 +181,11 @@ async function main() {
     cleanups.push(() => app.close());
     const bareDb = shared ?? (await createDb({ databaseUrl: pg!.url, migrate: false }));
     if (!shared) cleanups.push(() => bareDb.close());
-    const bare = await startBareServer({ db: bareDb.db, publicKey: config.keys.jwtPublicKey, issuer: config.publicUrl });
+    const bare = await startBareServer({
+      db: bareDb.db,
+      publicKey: config.keys.jwtPublicKey,
+      issuer: config.publicUrl,
+    });
     cleanups.push(
       () =>
         new Promise<void>((resolve) => {
@@ -193,7 +214,13 @@ async function main() {
         `concurrency ${CONCURRENCY}, ${ROUNDS}×${DURATION_MS / 1000} s per server after ${WARMUP_MS / 1000} s warm-up`,
     );
     for (const label of ["mcpdeck", "bare"] as const) {
-      await load.run({ label: `${label} warm-up`, url: targets[label], headers, durationMs: WARMUP_MS, concurrency: CONCURRENCY });
+      await load.run({
+        label: `${label} warm-up`,
+        url: targets[label],
+        headers,
+        durationMs: WARMUP_MS,
+        concurrency: CONCURRENCY,
+      });
     }
 
     const totals: Record<"mcpdeck" | "bare", Totals> = {
@@ -202,13 +229,24 @@ async function main() {
     };
     for (let round = 1; round <= ROUNDS; round++) {
       for (const label of ["mcpdeck", "bare"] as const) {
-        const result = await load.run({ label, url: targets[label], headers, durationMs: DURATION_MS, concurrency: CONCURRENCY });
+        const result = await load.run({
+          label,
+          url: targets[label],
+          headers,
+          durationMs: DURATION_MS,
+          concurrency: CONCURRENCY,
+        });
         const t = totals[label];
         t.requests += result.requests;
         t.failures += result.failures;
         t.elapsedMs += result.elapsedMs;
         for (const l of result.latenciesMs) t.latencies.push(l);
-        const s = summarize({ requests: result.requests, failures: result.failures, elapsedMs: result.elapsedMs, latencies: result.latenciesMs });
+        const s = summarize({
+          requests: result.requests,
+          failures: result.failures,
+          elapsedMs: result.elapsedMs,
+          latencies: result.latenciesMs,
+        });
         console.log(
           `  round ${round} ${label.padEnd(7)} ${fmt(s.rps).padStart(7)} req/s  p50 ${fmt(s.p50, 2)} ms  p99 ${fmt(s.p99, 2)} ms` +
             (result.failures ? `  (${result.failures} failed: ${result.firstFailure})` : ""),
@@ -221,8 +259,13 @@ async function main() {
     const ratio = a.rps / b.rps;
     console.log("");
     console.log(`  ${"".padEnd(8)} ${"req/s".padStart(8)} ${"p50 ms".padStart(8)} ${"p99 ms".padStart(8)}`);
-    for (const [label, s] of [["mcpdeck", a], ["bare", b]] as const) {
-      console.log(`  ${label.padEnd(8)} ${fmt(s.rps).padStart(8)} ${fmt(s.p50, 2).padStart(8)} ${fmt(s.p99, 2).padStart(8)}`);
+    for (const [label, s] of [
+      ["mcpdeck", a],
+      ["bare", b],
+    ] as const) {
+      console.log(
+        `  ${label.padEnd(8)} ${fmt(s.rps).padStart(8)} ${fmt(s.p50, 2).padStart(8)} ${fmt(s.p99, 2).padStart(8)}`,
+      );
     }
     console.log(`  ratio mcpdeck/bare: ${(ratio * 100).toFixed(1)}% of the throughput`);
     console.log("");
@@ -241,7 +284,9 @@ async function main() {
 main().then(
   () => process.exit(process.exitCode ?? 0),
   (error) => {
-    process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     process.exit(1);
   },
 );

@@ -10,14 +10,25 @@ export function App() {
       .catch(() => setHealth("unreachable"));
   }, []);
   return (
-    <main style={{ fontFamily: "ui-monospace, monospace", background: "#0b0f0c", color: "#c8facc", minHeight: "100vh", padding: 32 }}>
+    <main
+      style={{
+        fontFamily: "ui-monospace, monospace",
+        background: "#0b0f0c",
+        color: "#c8facc",
+        minHeight: "100vh",
+        padding: 32,
+      }}
+    >
       <h1>mcpdeck</h1>
       <p>Multi-user web client for the Model Context Protocol.</p>
       <p>
         API status: <strong data-testid="health">{health}</strong>
       </p>
       <p>
-        REST API: <a style={{ color: "#8fd" }} href="/api/v1/openapi.json">/api/v1/openapi.json</a>
+        REST API:{" "}
+        <a style={{ color: "#8fd" }} href="/api/v1/openapi.json">
+          /api/v1/openapi.json
+        </a>
       </p>
     </main>
   );

@@ -103,19 +103,39 @@ export function parseCredentials(
   credentials: unknown,
 ): { ok: true; value: ParsedCredentials } | { ok: false; issues: { path: string; message: string }[] } {
   if (authMethod === "none") {
-    if (credentials === undefined || credentials === null) return { ok: true, value: { auth_method: "none" } };
-    return { ok: false, issues: [{ path: "credentials", message: 'credentials must be absent when auth_method is "none"' }] };
+    if (credentials === undefined || credentials === null)
+      return { ok: true, value: { auth_method: "none" } };
+    return {
+      ok: false,
+      issues: [{ path: "credentials", message: 'credentials must be absent when auth_method is "none"' }],
+    };
   }
   if (authMethod === "api_key") {
     if (credentials === undefined) {
-      return { ok: false, issues: [{ path: "credentials.api_key", message: 'api_key is required when auth_method is "api_key"' }] };
+      return {
+        ok: false,
+        issues: [
+          { path: "credentials.api_key", message: 'api_key is required when auth_method is "api_key"' },
+        ],
+      };
     }
     const r = ApiKeyCredentials.safeParse(credentials);
-    if (!r.success) return { ok: false, issues: r.error.issues.map((i) => ({ path: ["credentials", ...i.path].join("."), message: i.message })) };
+    if (!r.success)
+      return {
+        ok: false,
+        issues: r.error.issues.map((i) => ({
+          path: ["credentials", ...i.path].join("."),
+          message: i.message,
+        })),
+      };
     return { ok: true, value: { auth_method: "api_key", credentials: r.data } };
   }
   const r = OAuthCredentials.safeParse(credentials ?? {});
-  if (!r.success) return { ok: false, issues: r.error.issues.map((i) => ({ path: ["credentials", ...i.path].join("."), message: i.message })) };
+  if (!r.success)
+    return {
+      ok: false,
+      issues: r.error.issues.map((i) => ({ path: ["credentials", ...i.path].join("."), message: i.message })),
+    };
   return { ok: true, value: { auth_method: "oauth", credentials: r.data } };
 }
 
@@ -153,7 +173,9 @@ export const PromptInfo = z.object({
   name: z.string(),
   title: z.string().optional(),
   description: z.string().optional(),
-  arguments: z.array(z.object({ name: z.string(), description: z.string().optional(), required: z.boolean().optional() })),
+  arguments: z.array(
+    z.object({ name: z.string(), description: z.string().optional(), required: z.boolean().optional() }),
+  ),
 });
 export const ListPromptsOutput = z.object({ prompts: z.array(PromptInfo) });
 export const OAuthStartOutput = z.object({ authorization_url: z.string() });

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { ErrorCode } from "./errors.js";
 import { Id, Timestamp } from "./common.js";
+import { ErrorCode } from "./errors.js";
 
 /** Limits of the spec's WebSocket protocol. */
 export const WS_MAX_MESSAGE_BYTES = 64 * 1024;

@@ -1,8 +1,8 @@
-import { eq } from "drizzle-orm";
-import { describe, expect, it } from "vitest";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { eq } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
 import { createDb } from "./client.js";
 import { newId } from "./ids.js";
 import { users } from "./schema.js";
@@ -49,7 +49,9 @@ describe("createDb", () => {
   it("rejects a case-insensitive duplicate username", async () => {
     const db = await createTestDb();
     await db.db.insert(users).values({ id: newId(), email: "x@example.com", username: "Neo" });
-    await expect(db.db.insert(users).values({ id: newId(), email: "y@example.com", username: "neo" })).rejects.toThrow();
+    await expect(
+      db.db.insert(users).values({ id: newId(), email: "y@example.com", username: "neo" }),
+    ).rejects.toThrow();
     await db.close();
   }, 60_000);
 });

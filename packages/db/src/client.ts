@@ -94,7 +94,9 @@ async function ping(db: Database): Promise<boolean> {
   try {
     await Promise.race([
       db.execute(sql`select 1`),
-      new Promise((_, reject) => setTimeout(() => reject(new Error("database ping timed out")), 2000).unref()),
+      new Promise((_, reject) =>
+        setTimeout(() => reject(new Error("database ping timed out")), 2000).unref(),
+      ),
     ]);
     return true;
   } catch {

@@ -8,7 +8,12 @@ export function rowsOf<T>(result: unknown): T[] {
 export function isUniqueViolation(error: unknown, constraint?: string): boolean {
   let current: unknown = error;
   for (let depth = 0; depth < 5 && current; depth++) {
-    const e = current as { code?: unknown; constraint_name?: unknown; constraint?: unknown; message?: unknown };
+    const e = current as {
+      code?: unknown;
+      constraint_name?: unknown;
+      constraint?: unknown;
+      message?: unknown;
+    };
     if (e.code === "23505") {
       if (!constraint) return true;
       const name = e.constraint_name ?? e.constraint;

@@ -49,7 +49,8 @@ function pgliteTemplate(): Promise<Blob> {
   templatePromise ??= (async () => {
     const hash = createHash("sha256");
     for (const f of readdirSync(migrationsFolder, { recursive: true }).map(String).sort()) {
-      if (f.endsWith(".sql") || f.endsWith(".json")) hash.update(f).update(readFileSync(join(migrationsFolder, f)));
+      if (f.endsWith(".sql") || f.endsWith(".json"))
+        hash.update(f).update(readFileSync(join(migrationsFolder, f)));
     }
     const file = join(tmpdir(), `mcpdeck-pglite-template-${hash.digest("hex").slice(0, 16)}.tar.gz`);
     if (existsSync(file)) return new Blob([readFileSync(file)]);

@@ -13,7 +13,10 @@ export function ipWindow(ip: string): string {
     const tailParts = tail ? tail.split(":") : [];
     const missing = 8 - headParts.length - tailParts.length;
     const full = [...headParts, ...Array(Math.max(0, missing)).fill("0"), ...tailParts];
-    return `${full.slice(0, 4).map((p) => Number.parseInt(p || "0", 16).toString(16)).join(":")}::/64`;
+    return `${full
+      .slice(0, 4)
+      .map((p) => Number.parseInt(p || "0", 16).toString(16))
+      .join(":")}::/64`;
   }
   return ip;
 }

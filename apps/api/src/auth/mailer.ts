@@ -1,5 +1,5 @@
-import { Resend } from "resend";
 import { newId } from "@mcpdeck/db";
+import { Resend } from "resend";
 
 export interface OtpMail {
   to: string;
@@ -72,7 +72,10 @@ export function createMailer(opts: {
   log: MailLog;
 }): Mailer {
   if (opts.resendApiKey) {
-    const resend = new Resend(opts.resendApiKey, opts.resendBaseUrl ? { baseUrl: opts.resendBaseUrl } : undefined);
+    const resend = new Resend(
+      opts.resendApiKey,
+      opts.resendBaseUrl ? { baseUrl: opts.resendBaseUrl } : undefined,
+    );
     return {
       kind: "resend",
       async sendOtp(mail) {
@@ -92,7 +95,15 @@ export function createMailer(opts: {
     outbox,
     async sendOtp(mail) {
       const { subject, text, html } = renderOtpMail(mail, opts.now());
-      outbox.add({ id: newId(), to: mail.to, subject, text, html, code: mail.code, created_at: opts.now().toISOString() });
+      outbox.add({
+        id: newId(),
+        to: mail.to,
+        subject,
+        text,
+        html,
+        code: mail.code,
+        created_at: opts.now().toISOString(),
+      });
       opts.log.info(
         { devMail: true, to: mail.to },
         `=== DEV MAIL === sign-in code for ${mail.to}: ${mail.code} (expires ${mail.expiresAt.toISOString()}) ===`,

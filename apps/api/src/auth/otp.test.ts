@@ -83,7 +83,11 @@ describe("email OTP sign-in with the development outbox", () => {
   it("binds the code to the network it was requested from", async () => {
     const email = freshEmail("network");
     const code = await requestCode(email, { "x-forwarded-for": "203.0.113.5" });
-    const elsewhere = expectApiError(await verify(email, code, { "x-forwarded-for": "198.51.100.7" }), 401, "OTP_INVALID");
+    const elsewhere = expectApiError(
+      await verify(email, code, { "x-forwarded-for": "198.51.100.7" }),
+      401,
+      "OTP_INVALID",
+    );
     expect(elsewhere.message).toMatch(/different network/);
     // Another address in the same /24 (a phone changing address within its network) still works.
     expect((await verify(email, code, { "x-forwarded-for": "203.0.113.77" })).status).toBe(200);
@@ -92,11 +96,19 @@ describe("email OTP sign-in with the development outbox", () => {
 
 describe("malformed requests answer 400 in the one error shape", () => {
   it("refuses a malformed email, naming the field", async () => {
-    for (const email of ["nope", "a@", "@example.com", "", "x".repeat(250) + "@example.com"]) {
-      const body = expectApiError(await app.request("POST", REQUEST, { body: { email } }), 400, "VALIDATION_FAILED");
+    for (const email of ["nope", "a@", "@example.com", "", `${"x".repeat(250)}@example.com`]) {
+      const body = expectApiError(
+        await app.request("POST", REQUEST, { body: { email } }),
+        400,
+        "VALIDATION_FAILED",
+      );
       expect(body.issues?.map((i) => i.path)).toContain("email");
     }
-    const missing = expectApiError(await app.request("POST", REQUEST, { body: {} }), 400, "VALIDATION_FAILED");
+    const missing = expectApiError(
+      await app.request("POST", REQUEST, { body: {} }),
+      400,
+      "VALIDATION_FAILED",
+    );
     expect(missing.issues?.map((i) => i.path)).toContain("email");
   });
 
@@ -109,19 +121,30 @@ describe("malformed requests answer 400 in the one error shape", () => {
   });
 
   it("refuses unknown fields (strict objects), naming them", async () => {
-    const res = await app.request("POST", REQUEST, { body: { email: freshEmail("strict"), remember_me: true } });
+    const res = await app.request("POST", REQUEST, {
+      body: { email: freshEmail("strict"), remember_me: true },
+    });
     const body = expectApiError(res, 400, "VALIDATION_FAILED");
     expect(body.issues).toEqual([{ path: "remember_me", message: expect.any(String) }]);
-    const verifyRes = await app.request("POST", VERIFY, { body: { email: "a@example.com", code: "123456", otp: "123456" } });
+    const verifyRes = await app.request("POST", VERIFY, {
+      body: { email: "a@example.com", code: "123456", otp: "123456" },
+    });
     expect(expectApiError(verifyRes, 400, "VALIDATION_FAILED").issues?.map((i) => i.path)).toEqual(["otp"]);
   });
 
   it("refuses a body that is not JSON", async () => {
     for (const raw of ["{not json", "email=a@example.com", '{"email": "a@example.com",}']) {
-      const body = expectApiError(await app.request("POST", REQUEST, { body: raw }), 400, "VALIDATION_FAILED");
+      const body = expectApiError(
+        await app.request("POST", REQUEST, { body: raw }),
+        400,
+        "VALIDATION_FAILED",
+      );
       expect(body.message).toMatch(/not valid JSON/);
     }
-    const empty = await app.request("POST", REQUEST, { body: "", headers: { "content-type": "application/json" } });
+    const empty = await app.request("POST", REQUEST, {
+      body: "",
+      headers: { "content-type": "application/json" },
+    });
     expectApiError(empty, 400, "VALIDATION_FAILED");
     const array = await app.request("POST", REQUEST, { body: [{ email: "a@example.com" }] });
     expectApiError(array, 400, "VALIDATION_FAILED");
@@ -129,17 +152,28 @@ describe("malformed requests answer 400 in the one error shape", () => {
 
   it("refuses a body of the wrong content type", async () => {
     const json = JSON.stringify({ email: freshEmail("ctype") });
-    for (const type of ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/xml"]) {
+    for (const type of [
+      "text/plain",
+      "application/x-www-form-urlencoded",
+      "multipart/form-data; boundary=x",
+      "application/xml",
+    ]) {
       const res = await app.request("POST", REQUEST, { body: json, headers: { "content-type": type } });
       const body = expectApiError(res, 400, "VALIDATION_FAILED");
       expect(body.message, type).toMatch(/application\/json/);
     }
     const none = await fetch(`${app.url}${REQUEST}`, { method: "POST", body: new Blob([json]) });
-    expectApiError({ status: none.status, headers: none.headers, body: await none.json() }, 400, "VALIDATION_FAILED");
+    expectApiError(
+      { status: none.status, headers: none.headers, body: await none.json() },
+      400,
+      "VALIDATION_FAILED",
+    );
   });
 
   it("refuses an oversized body with 413", async () => {
-    const res = await app.request("POST", REQUEST, { body: { email: `${"a".repeat(2_000_000)}@example.com` } });
+    const res = await app.request("POST", REQUEST, {
+      body: { email: `${"a".repeat(2_000_000)}@example.com` },
+    });
     expectApiError(res, 413, "PAYLOAD_TOO_LARGE");
   });
 });
@@ -195,7 +229,9 @@ describe("verification outcomes", () => {
   it("does not let concurrent guesses get around the 5-attempt budget", async () => {
     const email = freshEmail("burst");
     const code = await requestCode(email);
-    const guesses = Array.from({ length: 20 }, (_, i) => String((Number(code) + 1 + i) % 1_000_000).padStart(6, "0"));
+    const guesses = Array.from({ length: 20 }, (_, i) =>
+      String((Number(code) + 1 + i) % 1_000_000).padStart(6, "0"),
+    );
     const results = await Promise.all(guesses.map((g) => verify(email, g)));
     expect(results.every((r) => r.status === 401 || r.status === 410)).toBe(true);
     expectApiError(await verify(email, code), 410, "OTP_EXHAUSTED");

@@ -106,7 +106,10 @@ describe("when Resend fails", () => {
     it(`answers the same 200 (Resend ${failure.status}), counts the failure and logs it without the code`, async () => {
       const member = freshEmail("member");
       const { code: memberCode } = await mailFor(member);
-      expect((await app.request("POST", "/api/v1/auth/otp/verify", { body: { email: member, code: memberCode } })).status).toBe(200);
+      expect(
+        (await app.request("POST", "/api/v1/auth/otp/verify", { body: { email: member, code: memberCode } }))
+          .status,
+      ).toBe(200);
       clock.advance(OTP_COOLDOWN_SEC * 1000);
 
       const before = await metric("mail_send_failures_total");
@@ -123,14 +126,19 @@ describe("when Resend fails", () => {
       expect(answers[0]).toEqual({ status: 200, body: { status: "sent", cooldown_sec: OTP_COOLDOWN_SEC } });
       expect(answers[1]).toEqual(answers[0]);
 
-      await waitFor(async () => (await metric("mail_send_failures_total")) === before + 2, "the failure counter");
+      await waitFor(
+        async () => (await metric("mail_send_failures_total")) === before + 2,
+        "the failure counter",
+      );
       const failures = logLines
         .slice(logsBefore)
         .map((l) => JSON.parse(l) as { msg: string; level: number })
         .filter((l) => l.msg === "sign-in email could not be sent");
       expect(failures).toHaveLength(2);
       expect(failures.every((l) => l.level >= 50)).toBe(true);
-      const sentCodes = resend.messages.filter((m) => m.status !== 200).map((m) => /\b(\d{6})\b/.exec(m.text ?? "")?.[1]);
+      const sentCodes = resend.messages
+        .filter((m) => m.status !== 200)
+        .map((m) => /\b(\d{6})\b/.exec(m.text ?? "")?.[1]);
       expect(sentCodes).toHaveLength(resend.messages.filter((m) => m.status !== 200).length);
       for (const sent of sentCodes) expect(logLines.join("")).not.toMatch(asWholeNumber(sent!));
     });

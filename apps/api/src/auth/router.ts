@@ -12,13 +12,27 @@ import { publicProcedure } from "../trpc.js";
 
 export const authRouter = {
   otpRequest: publicProcedure
-    .meta({ openapi: { method: "POST", path: "/auth/otp/request", tags: ["auth"], summary: "Email a 6-digit sign-in code" } })
+    .meta({
+      openapi: {
+        method: "POST",
+        path: "/auth/otp/request",
+        tags: ["auth"],
+        summary: "Email a 6-digit sign-in code",
+      },
+    })
     .input(OtpRequestInput)
     .output(OtpRequestOutput)
     .mutation(({ ctx, input }) => ctx.services.auth.requestOtp(input.email, ctx.clientIp)),
 
   otpVerify: publicProcedure
-    .meta({ openapi: { method: "POST", path: "/auth/otp/verify", tags: ["auth"], summary: "Sign in (or sign up) with the code" } })
+    .meta({
+      openapi: {
+        method: "POST",
+        path: "/auth/otp/verify",
+        tags: ["auth"],
+        summary: "Sign in (or sign up) with the code",
+      },
+    })
     .input(OtpVerifyInput)
     .output(OtpVerifyOutput)
     .mutation(({ ctx, input }) =>
@@ -32,7 +46,9 @@ export const authRouter = {
     ),
 
   refresh: publicProcedure
-    .meta({ openapi: { method: "POST", path: "/auth/refresh", tags: ["auth"], summary: "Rotate the refresh token" } })
+    .meta({
+      openapi: { method: "POST", path: "/auth/refresh", tags: ["auth"], summary: "Rotate the refresh token" },
+    })
     .input(RefreshInput)
     .output(RefreshOutput)
     .mutation(({ ctx, input }) => ctx.services.auth.refresh(input.refresh_token)),

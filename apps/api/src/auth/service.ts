@@ -1,6 +1,14 @@
 import { createHmac, randomBytes, randomInt, timingSafeEqual } from "node:crypto";
 import type { User } from "@mcpdeck/contracts";
-import { authSessions, type Database, isUniqueViolation, newId, otpCodes, refreshTokens, users } from "@mcpdeck/db";
+import {
+  authSessions,
+  type Database,
+  isUniqueViolation,
+  newId,
+  otpCodes,
+  refreshTokens,
+  users,
+} from "@mcpdeck/db";
 import { and, eq, isNull, lt, sql } from "drizzle-orm";
 import type { Clock } from "../clock.js";
 import { AppError } from "../errors.js";
@@ -79,17 +87,26 @@ export function createAuthService(deps: AuthServiceDeps) {
       })
       .returning({ requestedAt: otpCodes.requestedAt });
     if (stored.length === 0) {
-      const [row] = await db.select({ requestedAt: otpCodes.requestedAt }).from(otpCodes).where(eq(otpCodes.email, email));
+      const [row] = await db
+        .select({ requestedAt: otpCodes.requestedAt })
+        .from(otpCodes)
+        .where(eq(otpCodes.email, email));
       const wait = row
         ? Math.max(1, Math.ceil(OTP_COOLDOWN_SEC - (now.getTime() - row.requestedAt.getTime()) / 1000))
         : OTP_COOLDOWN_SEC;
-      throw new AppError("RATE_LIMITED", `A code was sent moments ago. Wait ${wait} s before asking for another.`, {
-        retryAfterSec: wait,
-      });
+      throw new AppError(
+        "RATE_LIMITED",
+        `A code was sent moments ago. Wait ${wait} s before asking for another.`,
+        {
+          retryAfterSec: wait,
+        },
+      );
     }
     // Sent in the background: the answer (and its timing) never depends on delivery or on whether
     // the address has an account.
-    void deps.mailer.sendOtp({ to: email, code, expiresAt }).catch((error) => deps.onMailFailure(error, email));
+    void deps.mailer
+      .sendOtp({ to: email, code, expiresAt })
+      .catch((error) => deps.onMailFailure(error, email));
     return { status: "sent" as const, cooldown_sec: OTP_COOLDOWN_SEC };
   }
 
@@ -97,16 +114,30 @@ export function createAuthService(deps: AuthServiceDeps) {
   function deadCodeError(row: typeof otpCodes.$inferSelect, now: Date): AppError | undefined {
     if (row.usedAt) return new AppError("OTP_USED", "That code was already used. Request a new code.");
     if (row.failedAttempts >= OTP_MAX_ATTEMPTS) {
-      return new AppError("OTP_EXHAUSTED", "Too many wrong attempts: this code no longer works. Request a new code in a few minutes.");
+      return new AppError(
+        "OTP_EXHAUSTED",
+        "Too many wrong attempts: this code no longer works. Request a new code in a few minutes.",
+      );
     }
-    if (row.expiresAt.getTime() <= now.getTime()) return new AppError("OTP_EXPIRED", "That code has expired. Request a new code.");
+    if (row.expiresAt.getTime() <= now.getTime())
+      return new AppError("OTP_EXPIRED", "That code has expired. Request a new code.");
     return undefined;
   }
 
-  async function verifyOtp(input: { email: string; code: string; clientIp: string; deviceFingerprint?: string; userAgent?: string }) {
+  async function verifyOtp(input: {
+    email: string;
+    code: string;
+    clientIp: string;
+    deviceFingerprint?: string;
+    userAgent?: string;
+  }) {
     const now = clock.now();
     const [row] = await db.select().from(otpCodes).where(eq(otpCodes.email, input.email));
-    if (!row) throw new AppError("OTP_INVALID", "That code is not valid. Request a code first, then enter the 6 digits from the email.");
+    if (!row)
+      throw new AppError(
+        "OTP_INVALID",
+        "That code is not valid. Request a code first, then enter the 6 digits from the email.",
+      );
     const dead = deadCodeError(row, now);
     if (dead) throw dead;
 
@@ -124,7 +155,12 @@ export function createAuthService(deps: AuthServiceDeps) {
       const why = sameNetwork
         ? "That code is not correct."
         : "That code was requested from a different network. Request a new code from here.";
-      throw new AppError("OTP_INVALID", left > 0 ? `${why} ${left} attempt${left === 1 ? "" : "s"} left.` : `${why} No attempts left: request a new code later.`);
+      throw new AppError(
+        "OTP_INVALID",
+        left > 0
+          ? `${why} ${left} attempt${left === 1 ? "" : "s"} left.`
+          : `${why} No attempts left: request a new code later.`,
+      );
     }
     // The right code still has to be live at this instant: concurrent wrong guesses may have used up
     // the budget (or a concurrent verify used the code) since the row was read.
@@ -142,7 +178,10 @@ export function createAuthService(deps: AuthServiceDeps) {
       .returning({ email: otpCodes.email });
     if (consumed.length === 0) {
       const [current] = await db.select().from(otpCodes).where(eq(otpCodes.email, input.email));
-      throw (current && current.codeHash === row.codeHash && deadCodeError(current, now)) || new AppError("OTP_USED", "That code was already used. Request a new code.");
+      throw (
+        (current && current.codeHash === row.codeHash && deadCodeError(current, now)) ||
+        new AppError("OTP_USED", "That code was already used. Request a new code.")
+      );
     }
 
     const { user, isNew } = await findOrCreateUser(input.email, now);
@@ -153,11 +192,19 @@ export function createAuthService(deps: AuthServiceDeps) {
   async function findOrCreateUser(email: string, now: Date): Promise<{ user: UserRow; isNew: boolean }> {
     const [existing] = await db.select().from(users).where(eq(users.email, email));
     if (existing) return { user: existing, isNew: false };
-    const base = email.split("@")[0]!.toLowerCase().replace(/[^a-z0-9_-]/g, "").slice(0, 20) || "user";
+    const base =
+      email
+        .split("@")[0]!
+        .toLowerCase()
+        .replace(/[^a-z0-9_-]/g, "")
+        .slice(0, 20) || "user";
     for (let attempt = 0; attempt < 8; attempt++) {
       const username = `${base.padEnd(3, "0")}-${randomBytes(3).toString("hex")}`;
       try {
-        const [created] = await db.insert(users).values({ id: newId(), email, username, createdAt: now, updatedAt: now }).returning();
+        const [created] = await db
+          .insert(users)
+          .values({ id: newId(), email, username, createdAt: now, updatedAt: now })
+          .returning();
         await deps.onUserCreated?.(created!.id);
         return { user: created!, isNew: true };
       } catch (error) {
@@ -188,7 +235,9 @@ export function createAuthService(deps: AuthServiceDeps) {
 
   async function issuePair(userId: string, sessionId: string, refreshId: string, now: Date) {
     const refresh = await tokens.sign("refresh", userId, sessionId, refreshId);
-    await db.insert(refreshTokens).values({ id: refreshId, sessionId, issuedAt: now, expiresAt: refresh.expiresAt });
+    await db
+      .insert(refreshTokens)
+      .values({ id: refreshId, sessionId, issuedAt: now, expiresAt: refresh.expiresAt });
     const access = await tokens.sign("access", userId, sessionId, newId());
     return { access_token: access.token, refresh_token: refresh.token };
   }
@@ -263,7 +312,13 @@ export function createAuthService(deps: AuthServiceDeps) {
       .select({ user: users })
       .from(authSessions)
       .innerJoin(users, eq(users.id, authSessions.userId))
-      .where(and(eq(authSessions.id, claims.sessionId), eq(authSessions.userId, claims.userId), isNull(authSessions.revokedAt)));
+      .where(
+        and(
+          eq(authSessions.id, claims.sessionId),
+          eq(authSessions.userId, claims.userId),
+          isNull(authSessions.revokedAt),
+        ),
+      );
     if (!row) throw new AppError("SESSION_REVOKED", "This sign-in has ended. Sign in again.");
     return { user: row.user, sessionId: claims.sessionId };
   }

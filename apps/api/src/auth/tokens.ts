@@ -19,7 +19,12 @@ export interface TokenClaims {
 }
 
 /** Signs and verifies mcpdeck's EdDSA JWTs; the algorithm, issuer, audience and type are pinned. */
-export function createTokenSigner(opts: { privateKey: KeyObject; publicKey: KeyObject; issuer: string; clock: Clock }) {
+export function createTokenSigner(opts: {
+  privateKey: KeyObject;
+  publicKey: KeyObject;
+  issuer: string;
+  clock: Clock;
+}) {
   const { privateKey, publicKey, issuer, clock } = opts;
 
   async function sign(kind: "access" | "refresh", userId: string, sessionId: string, tokenId: string) {
@@ -59,7 +64,9 @@ export function createTokenSigner(opts: { privateKey: KeyObject; publicKey: KeyO
       if (error instanceof joseErrors.JWTExpired) {
         throw new AppError(
           "TOKEN_EXPIRED",
-          kind === "access" ? "The access token has expired: refresh it." : "The refresh token has expired: sign in again.",
+          kind === "access"
+            ? "The access token has expired: refresh it."
+            : "The refresh token has expired: sign in again.",
         );
       }
       throw new AppError("TOKEN_INVALID", `The ${label} is not valid. Sign in again.`);

@@ -14,18 +14,23 @@ import { rotateCredentials } from "../servers/rotation.js";
 async function main() {
   if (process.argv.includes("--generate")) {
     const first = loadConfig();
-    if (first.production) throw new Error("--generate is for development; in production set MCPDECK_ENCRYPTION_KEYS");
+    if (first.production)
+      throw new Error("--generate is for development; in production set MCPDECK_ENCRYPTION_KEYS");
     const file = join(first.dataDir, "keys.json");
     const stored = JSON.parse(readFileSync(file, "utf8")) as { encryption_keys: string };
     stored.encryption_keys = `${generateKeyMaterial().encryption_keys},${stored.encryption_keys}`;
     writeFileSync(file, JSON.stringify(stored, null, 2), { mode: 0o600 });
   }
   const config = loadConfig();
-  const handle = await createDb(config.databaseUrl ? { databaseUrl: config.databaseUrl } : { dataDir: `${config.dataDir}/pgdata` });
+  const handle = await createDb(
+    config.databaseUrl ? { databaseUrl: config.databaseUrl } : { dataDir: `${config.dataDir}/pgdata` },
+  );
   try {
     const cipher = createCredentialCipher(config.keys.encryptionKeys);
     const result = await rotateCredentials(handle.db, cipher);
-    process.stdout.write(`re-encrypted ${result.reencrypted} of ${result.rows} servers under key "${cipher.activeKeyId}"\n`);
+    process.stdout.write(
+      `re-encrypted ${result.reencrypted} of ${result.rows} servers under key "${cipher.activeKeyId}"\n`,
+    );
   } finally {
     await handle.close();
   }

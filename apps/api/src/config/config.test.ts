@@ -1,5 +1,5 @@
 import { createPublicKey } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, existsSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -73,12 +73,17 @@ describe("parseEnv", () => {
       expectOneLineNaming(error, "DATABASE_URL");
       expect(error.message).not.toContain("hunter2");
     }
-    expect(parseEnv({ DATABASE_URL: "postgresql://u:p@127.0.0.1:5432/db" }).DATABASE_URL).toMatch(/^postgresql:/);
+    expect(parseEnv({ DATABASE_URL: "postgresql://u:p@127.0.0.1:5432/db" }).DATABASE_URL).toMatch(
+      /^postgresql:/,
+    );
   });
 
   it("refuses a bad TRUST_PROXY in one line naming it", () => {
     for (const value of ["maybe", "cafe", "10.0.0.0/33", "10.0.0.1,not-an-ip", "::1/129", "1.2.3.4/8/9"]) {
-      expectOneLineNaming(configError(() => parseEnv({ TRUST_PROXY: value })), "TRUST_PROXY");
+      expectOneLineNaming(
+        configError(() => parseEnv({ TRUST_PROXY: value })),
+        "TRUST_PROXY",
+      );
     }
     expect(parseEnv({ TRUST_PROXY: "true" }).TRUST_PROXY).toBe(true);
     expect(parseEnv({ TRUST_PROXY: "2" }).TRUST_PROXY).toBe(2);
@@ -91,18 +96,38 @@ describe("parseEnv", () => {
   });
 
   it("names the variable for any other invalid value", () => {
-    expectOneLineNaming(configError(() => parseEnv({ NODE_ENV: "staging" })), "NODE_ENV");
-    expectOneLineNaming(configError(() => parseEnv({ LOG_LEVEL: "loud" })), "LOG_LEVEL");
-    expectOneLineNaming(configError(() => parseEnv({ PUBLIC_URL: "example.com" })), "PUBLIC_URL");
-    expectOneLineNaming(configError(() => parseEnv({ MCPDECK_RATE_LIMIT_API: "0" })), "MCPDECK_RATE_LIMIT_API");
+    expectOneLineNaming(
+      configError(() => parseEnv({ NODE_ENV: "staging" })),
+      "NODE_ENV",
+    );
+    expectOneLineNaming(
+      configError(() => parseEnv({ LOG_LEVEL: "loud" })),
+      "LOG_LEVEL",
+    );
+    expectOneLineNaming(
+      configError(() => parseEnv({ PUBLIC_URL: "example.com" })),
+      "PUBLIC_URL",
+    );
+    expectOneLineNaming(
+      configError(() => parseEnv({ MCPDECK_RATE_LIMIT_API: "0" })),
+      "MCPDECK_RATE_LIMIT_API",
+    );
   });
 });
 
 describe("loadConfig", () => {
   it("refuses bad MCPDECK_ENCRYPTION_KEYS in one line naming it, without echoing key material", () => {
     const secret = Buffer.alloc(16, 7).toString("base64");
-    for (const value of ["nope", `k1:${secret}`, "k1:", ":abc", `k1:${Buffer.alloc(32).toString("base64")},k1:${Buffer.alloc(32).toString("base64")}`]) {
-      const error = configError(() => loadConfig({ MCPDECK_DATA_DIR: tempDir(), MCPDECK_ENCRYPTION_KEYS: value }));
+    for (const value of [
+      "nope",
+      `k1:${secret}`,
+      "k1:",
+      ":abc",
+      `k1:${Buffer.alloc(32).toString("base64")},k1:${Buffer.alloc(32).toString("base64")}`,
+    ]) {
+      const error = configError(() =>
+        loadConfig({ MCPDECK_DATA_DIR: tempDir(), MCPDECK_ENCRYPTION_KEYS: value }),
+      );
       expectOneLineNaming(error, "MCPDECK_ENCRYPTION_KEYS");
       expect(error.message).not.toContain(secret);
     }
@@ -117,7 +142,10 @@ describe("loadConfig", () => {
     expect(existsSync(join(dataDir, "keys.json"))).toBe(false);
 
     const { MCPDECK_HMAC_SECRET: _, ...withoutHmac } = production();
-    expectOneLineNaming(configError(() => loadConfig(withoutHmac)), "MCPDECK_HMAC_SECRET");
+    expectOneLineNaming(
+      configError(() => loadConfig(withoutHmac)),
+      "MCPDECK_HMAC_SECRET",
+    );
   });
 
   it("starts in production with the keys from the environment and writes no key file", () => {
@@ -131,8 +159,14 @@ describe("loadConfig", () => {
   });
 
   it("refuses a JWT key that is not Ed25519 PKCS#8", () => {
-    const env = { ...production(), MCPDECK_JWT_PRIVATE_KEY: "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----" };
-    expectOneLineNaming(configError(() => loadConfig(env)), "MCPDECK_JWT_PRIVATE_KEY");
+    const env = {
+      ...production(),
+      MCPDECK_JWT_PRIVATE_KEY: "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----",
+    };
+    expectOneLineNaming(
+      configError(() => loadConfig(env)),
+      "MCPDECK_JWT_PRIVATE_KEY",
+    );
   });
 
   it("generates development keys once, in keys.json with mode 0600, and reuses them", () => {
@@ -141,11 +175,16 @@ describe("loadConfig", () => {
     const file = join(dataDir, "keys.json");
     expect(statSync(file).mode & 0o777).toBe(0o600);
     const written = readFileSync(file, "utf8");
-    expect(Object.keys(JSON.parse(written)).sort()).toEqual(["encryption_keys", "hmac_secret", "jwt_private_key"]);
+    expect(Object.keys(JSON.parse(written)).sort()).toEqual([
+      "encryption_keys",
+      "hmac_secret",
+      "jwt_private_key",
+    ]);
 
     const second = loadConfig({ MCPDECK_DATA_DIR: dataDir });
     expect(readFileSync(file, "utf8")).toBe(written);
-    const spki = (c: typeof first) => createPublicKey(c.keys.jwtPrivateKey).export({ type: "spki", format: "der" });
+    const spki = (c: typeof first) =>
+      createPublicKey(c.keys.jwtPrivateKey).export({ type: "spki", format: "der" });
     expect(spki(second).equals(spki(first))).toBe(true);
     expect(second.keys.hmacSecret.equals(first.keys.hmacSecret)).toBe(true);
     expect(second.keys.encryptionKeys).toEqual(first.keys.encryptionKeys);

@@ -28,7 +28,10 @@ const int = (def: number, min: number, max: number) =>
       if (v === undefined || v === "") return def;
       const n = /^\d{1,10}$/.test(v) ? Number(v) : Number.NaN;
       if (!Number.isInteger(n) || n < min || n > max) {
-        ctx.addIssue({ code: "custom", message: `must be an integer between ${min} and ${max} (got ${quote(v)})` });
+        ctx.addIssue({
+          code: "custom",
+          message: `must be an integer between ${min} and ${max} (got ${quote(v)})`,
+        });
         return z.NEVER;
       }
       return n;
@@ -37,7 +40,14 @@ const int = (def: number, min: number, max: number) =>
 const list = z
   .string()
   .optional()
-  .transform((v) => (v ? v.split(",").map((s) => s.trim()).filter(Boolean) : []));
+  .transform((v) =>
+    v
+      ? v
+          .split(",")
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : [],
+  );
 
 const url = (what: string) =>
   z
@@ -76,7 +86,10 @@ const EnvSchema = z.object({
       if (/^\d+$/.test(v)) return Number(v);
       const parts = v.split(",").map((s) => s.trim());
       if (parts.every(isProxyAddress)) return parts;
-      ctx.addIssue({ code: "custom", message: `must be false, true, a hop count or a list of proxy IPs/CIDRs (got ${quote(v)})` });
+      ctx.addIssue({
+        code: "custom",
+        message: `must be false, true, a hop count or a list of proxy IPs/CIDRs (got ${quote(v)})`,
+      });
       return z.NEVER;
     }),
   CORS_ORIGINS: list,

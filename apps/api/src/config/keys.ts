@@ -1,4 +1,10 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, randomBytes } from "node:crypto";
+import {
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  type KeyObject,
+  randomBytes,
+} from "node:crypto";
 import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigError, type Env } from "./env.js";
@@ -38,7 +44,8 @@ export function loadKeys(env: Env): Keys {
       ["MCPDECK_ENCRYPTION_KEYS", fromEnv.encryption_keys],
       ["MCPDECK_HMAC_SECRET", fromEnv.hmac_secret],
     ] as const) {
-      if (!value) throw new ConfigError(`Invalid configuration: ${name} is required when NODE_ENV=production`);
+      if (!value)
+        throw new ConfigError(`Invalid configuration: ${name} is required when NODE_ENV=production`);
     }
     return parseKeys(fromEnv as StoredKeys);
   }
@@ -69,11 +76,17 @@ function developmentKeys(dataDir: string): StoredKeys {
   }
   try {
     const stored = JSON.parse(readFileSync(file, "utf8")) as Partial<StoredKeys>;
-    if (typeof stored.jwt_private_key === "string" && typeof stored.encryption_keys === "string" && typeof stored.hmac_secret === "string") {
+    if (
+      typeof stored.jwt_private_key === "string" &&
+      typeof stored.encryption_keys === "string" &&
+      typeof stored.hmac_secret === "string"
+    ) {
       return stored as StoredKeys;
     }
   } catch {}
-  throw new ConfigError(`Invalid configuration: ${file} is not a valid keys file: restore it from a backup (new keys would sign everyone out and make stored credentials unreadable)`);
+  throw new ConfigError(
+    `Invalid configuration: ${file} is not a valid keys file: restore it from a backup (new keys would sign everyone out and make stored credentials unreadable)`,
+  );
 }
 
 /** Fresh key material in the environment-variable formats (also used by `mcpdeck-keys`). */
@@ -108,14 +121,18 @@ function parseKeys(stored: StoredKeys): Keys {
   try {
     jwtPrivateKey = createPrivateKey(stored.jwt_private_key.replace(/\\n/g, "\n"));
   } catch {
-    throw new ConfigError("Invalid configuration: MCPDECK_JWT_PRIVATE_KEY must be a PKCS#8 PEM Ed25519 private key");
+    throw new ConfigError(
+      "Invalid configuration: MCPDECK_JWT_PRIVATE_KEY must be a PKCS#8 PEM Ed25519 private key",
+    );
   }
   if (jwtPrivateKey.asymmetricKeyType !== "ed25519") {
     throw new ConfigError("Invalid configuration: MCPDECK_JWT_PRIVATE_KEY must be an Ed25519 key (EdDSA)");
   }
   const hmacSecret = Buffer.from(stored.hmac_secret, "base64");
   if (hmacSecret.length < 32) {
-    throw new ConfigError("Invalid configuration: MCPDECK_HMAC_SECRET must be at least 32 bytes, base64-encoded");
+    throw new ConfigError(
+      "Invalid configuration: MCPDECK_HMAC_SECRET must be at least 32 bytes, base64-encoded",
+    );
   }
   return {
     jwtPrivateKey,

@@ -8,7 +8,9 @@ import { describe, expect, it } from "vitest";
 const apiDir = fileURLToPath(new URL("../..", import.meta.url));
 
 /** Runs the real entry point the way `pnpm start` does, with only the given environment. */
-function runMain(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runMain(
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
       cwd: apiDir,
@@ -32,7 +34,11 @@ describe("the mcpdeck process", () => {
   it("exits with 1 and one stderr line naming PORT when PORT is invalid", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "mcpdeck-main-"));
     try {
-      const { code, stdout, stderr } = await runMain({ PORT: "abc", MCPDECK_DATA_DIR: dataDir, LOG_LEVEL: "info" });
+      const { code, stdout, stderr } = await runMain({
+        PORT: "abc",
+        MCPDECK_DATA_DIR: dataDir,
+        LOG_LEVEL: "info",
+      });
       expect(code).toBe(1);
       const lines = stderr.split("\n").filter((l) => l.trim() !== "");
       expect(lines, stderr).toHaveLength(1);

@@ -24,9 +24,13 @@ it("restarts on its data dir with migrations already applied: same keys, same us
       const profile = await second.request("GET", "/api/v1/user/profile", { token: session.access_token });
       expect(profile.status).toBe(200);
       expect(profile.body).toEqual(session.user);
-      const refreshed = await second.request("POST", "/api/v1/auth/refresh", { body: { refresh_token: session.refresh_token } });
+      const refreshed = await second.request("POST", "/api/v1/auth/refresh", {
+        body: { refresh_token: session.refresh_token },
+      });
       expect(refreshed.status).toBe(200);
-      const rows = await second.db.execute("select count(*)::int as n from users where email = 'restart@example.com'");
+      const rows = await second.db.execute(
+        "select count(*)::int as n from users where email = 'restart@example.com'",
+      );
       expect(rows).toEqual([{ n: 1 }]);
     } finally {
       await second.close();

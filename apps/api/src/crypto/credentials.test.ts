@@ -39,6 +39,8 @@ describe("credential cipher", () => {
     const rotated = createCredentialCipher([key("new"), oldKey]);
     expect(rotated.decrypt(before, "aad")).toEqual({ v: 1 });
     expect(rotated.keyIdOf(rotated.encrypt({ v: 1 }, "aad"))).toBe("new");
-    expect(() => createCredentialCipher([key("other")]).decrypt(before, "aad")).toThrow(/no key with id "old"/);
+    expect(() => createCredentialCipher([key("other")]).decrypt(before, "aad")).toThrow(
+      /no key with id "old"/,
+    );
   });
 });

@@ -24,13 +24,18 @@ export function createCredentialCipher(keys: EncryptionKey[]) {
     const nonce = randomBytes(12);
     const cipher = createCipheriv("aes-256-gcm", active.key, nonce);
     cipher.setAAD(Buffer.from(associatedData, "utf8"));
-    const body = Buffer.concat([cipher.update(JSON.stringify(plaintext), "utf8"), cipher.final(), cipher.getAuthTag()]);
+    const body = Buffer.concat([
+      cipher.update(JSON.stringify(plaintext), "utf8"),
+      cipher.final(),
+      cipher.getAuthTag(),
+    ]);
     return [VERSION, active.kid, nonce.toString("base64url"), body.toString("base64url")].join(".");
   }
 
   function decrypt<T = unknown>(envelope: string, associatedData: string): T {
     const [version, kid, nonceB64, bodyB64] = envelope.split(".");
-    if (version !== VERSION || !kid || !nonceB64 || !bodyB64) throw new DecryptionError("malformed credential envelope");
+    if (version !== VERSION || !kid || !nonceB64 || !bodyB64)
+      throw new DecryptionError("malformed credential envelope");
     const key = byId.get(kid);
     if (!key) throw new DecryptionError(`no key with id "${kid}" is configured`);
     const body = Buffer.from(bodyB64, "base64url");

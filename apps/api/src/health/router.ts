@@ -5,20 +5,37 @@ import { publicProcedure } from "../trpc.js";
 
 export const healthRouter = {
   healthz: publicProcedure
-    .meta({ openapi: { method: "GET", path: "/healthz", tags: ["health"], summary: "Liveness and database reachability" } })
+    .meta({
+      openapi: {
+        method: "GET",
+        path: "/healthz",
+        tags: ["health"],
+        summary: "Liveness and database reachability",
+      },
+    })
     .input(z.void())
     .output(HealthOutput)
     .query(async ({ ctx }) => {
       const ok = await ctx.services.dbHandle.ping();
       if (!ok) ctx.response.status = 503;
-      return { status: ok ? ("ok" as const) : ("degraded" as const), ts: ctx.services.clock.now().toISOString() };
+      return {
+        status: ok ? ("ok" as const) : ("degraded" as const),
+        ts: ctx.services.clock.now().toISOString(),
+      };
     }),
 };
 
 export const devRouter = {
   /** Development outbox: the mail the dev mailer would have sent. Does not exist in production. */
   outbox: publicProcedure
-    .meta({ openapi: { method: "GET", path: "/dev/outbox", tags: ["development"], summary: "Development mail (not in production)" } })
+    .meta({
+      openapi: {
+        method: "GET",
+        path: "/dev/outbox",
+        tags: ["development"],
+        summary: "Development mail (not in production)",
+      },
+    })
     .input(z.object({ email: z.string().max(254).optional() }))
     .output(OutboxOutput)
     .query(({ ctx, input }) => {

@@ -11,18 +11,37 @@ export function rateLimitBucket(path: string): "auth" | "api" | undefined {
   if (EXEMPT.has(path)) return undefined;
   if (path.startsWith("/api/v1/auth/")) return "auth";
   if (path.startsWith("/trpc/")) {
-    return path.slice(6).split(",").some((p) => p.startsWith("auth.")) ? "auth" : "api";
+    return path
+      .slice(6)
+      .split(",")
+      .some((p) => p.startsWith("auth."))
+      ? "auth"
+      : "api";
   }
   if (path.startsWith("/api/") || path.startsWith("/trpc") || path.startsWith("/ws/")) return "api";
   return undefined;
 }
 
+/**
+ * The path as the routers see it: Fastify and tRPC decode percent-escapes before matching, so
+ * `/api/v1/%61uth/…` is a sign-in endpoint too and must count against the sign-in limit.
+ */
+function requestPath(url: string): string {
+  const raw = url.split("?")[0]!;
+  if (!raw.includes("%")) return raw;
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
+}
+
 export async function applyRateLimit(services: AppServices, req: FastifyRequest, reply: FastifyReply) {
   if (req.method === "OPTIONS") return;
-  const path = req.url.split("?")[0]!;
-  const bucket = rateLimitBucket(path);
+  const bucket = rateLimitBucket(requestPath(req.url));
   if (!bucket) return;
-  const limit = bucket === "auth" ? services.config.rateLimits.authPerMin : services.config.rateLimits.apiPerMin;
+  const limit =
+    bucket === "auth" ? services.config.rateLimits.authPerMin : services.config.rateLimits.apiPerMin;
   let result: RateLimitResult;
   try {
     result = await services.rateLimiter.consume(`${bucket}:${req.ip}`, limit, 60);
@@ -34,7 +53,10 @@ export async function applyRateLimit(services: AppServices, req: FastifyRequest,
     const now = Date.now();
     if (now - lastFailureLog > 10_000) {
       lastFailureLog = now;
-      services.log.warn({ err: { message: error instanceof Error ? error.message : String(error) } }, "rate limiter unavailable: requests pass unlimited");
+      services.log.warn(
+        { err: { message: error instanceof Error ? error.message : String(error) } },
+        "rate limiter unavailable: requests pass unlimited",
+      );
     }
     return;
   }

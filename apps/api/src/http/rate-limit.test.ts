@@ -30,7 +30,9 @@ afterEach(async () => {
  * of them are truly two clients); on PGlite, which is embedded, through the shared handle.
  */
 async function start(env: Record<string, string> = {}): Promise<TestApp> {
-  const app = await startTestApp(db.url ? { ownDatabase: true, env: { ...env, DATABASE_URL: db.url } } : { dbHandle: db, env });
+  const app = await startTestApp(
+    db.url ? { ownDatabase: true, env: { ...env, DATABASE_URL: db.url } } : { dbHandle: db, env },
+  );
   opened.push(app);
   return app;
 }
@@ -58,7 +60,9 @@ describe("per-IP rate limits", () => {
   it("allows 60 sign-in requests a minute (the default) and answers the 61st with 429 and Retry-After", async () => {
     const app = await start();
     const burst = await Promise.all(
-      Array.from({ length: 60 }, () => app.request("POST", "/api/v1/auth/refresh", { body: { refresh_token: "x" } })),
+      Array.from({ length: 60 }, () =>
+        app.request("POST", "/api/v1/auth/refresh", { body: { refresh_token: "x" } }),
+      ),
     );
     expect(burst.every((r) => r.status === 401)).toBe(true);
     expect(burst.every((r) => r.headers.get("ratelimit-limit") === "60")).toBe(true);
@@ -66,7 +70,9 @@ describe("per-IP rate limits", () => {
     const remaining = burst.map((r) => Number(r.headers.get("ratelimit-remaining"))).sort((a, b) => a - b);
     expect(remaining).toEqual(Array.from({ length: 60 }, (_, i) => i));
 
-    const over = await app.request("POST", "/api/v1/auth/otp/request", { body: { email: "late@example.com" } });
+    const over = await app.request("POST", "/api/v1/auth/otp/request", {
+      body: { email: "late@example.com" },
+    });
     const body = expectApiError(over, 429, "RATE_LIMITED");
     const retryAfter = Number(over.headers.get("retry-after"));
     expect(retryAfter).toBeGreaterThanOrEqual(1);
@@ -87,13 +93,41 @@ describe("per-IP rate limits", () => {
     const answers = [];
     for (let i = 0; i < 11; i++) answers.push(await apiRequest(app));
     expect(answers.slice(0, 10).map((r) => r.status)).toEqual(Array(10).fill(401));
-    expect(answers.slice(0, 10).map((r) => r.headers.get("ratelimit-remaining"))).toEqual(
-      ["9", "8", "7", "6", "5", "4", "3", "2", "1", "0"],
-    );
+    expect(answers.slice(0, 10).map((r) => r.headers.get("ratelimit-remaining"))).toEqual([
+      "9",
+      "8",
+      "7",
+      "6",
+      "5",
+      "4",
+      "3",
+      "2",
+      "1",
+      "0",
+    ]);
     const over = expectApiError(answers[10]!, 429, "RATE_LIMITED");
     expect(Number(answers[10]!.headers.get("retry-after"))).toBe(over.retry_after);
     // A tRPC call counts against the same budget.
     expect((await app.request("GET", "/trpc/user.profile")).status).toBe(429);
+  });
+
+  it("counts sign-in endpoints against the sign-in limit however the path is spelled", async () => {
+    const app = await start({ MCPDECK_RATE_LIMIT_AUTH: "3" });
+    const spellings = [
+      "/api/v1/auth/refresh",
+      "/api/v1/%61uth/refresh",
+      "/api/v1/auth/refresh/",
+      "/trpc/%61uth.refresh",
+    ];
+    const answers = [];
+    for (const path of spellings)
+      answers.push(await app.request("POST", path, { body: { refresh_token: "x" } }));
+    expect(answers.map((r) => r.headers.get("ratelimit-limit"))).toEqual(["3", "3", "3", "3"]);
+    expect(answers.map((r) => r.status)).toEqual([401, 401, 401, 429]);
+    // A spelling no router accepts is simply not found.
+    expect((await app.request("POST", "/api/v1/AUTH/refresh", { body: { refresh_token: "x" } })).status).toBe(
+      404,
+    );
   });
 
   it("never limits /healthz", async () => {
@@ -124,7 +158,9 @@ describe("per-IP rate limits", () => {
   it("is shared by two API processes under concurrent load", async () => {
     const env = { MCPDECK_RATE_LIMIT_API: "25" };
     const [one, two] = [await start(env), await start(env)];
-    const answers = await Promise.all(Array.from({ length: 60 }, (_, i) => apiRequest(i % 2 === 0 ? one : two)));
+    const answers = await Promise.all(
+      Array.from({ length: 60 }, (_, i) => apiRequest(i % 2 === 0 ? one : two)),
+    );
     expect(answers.filter((r) => !isLimited(r))).toHaveLength(25);
   });
 

@@ -57,7 +57,12 @@ export function createRateLimiter(db: Database) {
       const first = Number(row.points) - n;
       for (let i = 0; i < n; i++) {
         const used = first + i + 1;
-        batch[i]!.resolve({ allowed: used <= state.limit, limit: state.limit, remaining: Math.max(0, state.limit - used), resetSec });
+        batch[i]!.resolve({
+          allowed: used <= state.limit,
+          limit: state.limit,
+          remaining: Math.max(0, state.limit - used),
+          resetSec,
+        });
       }
     } catch (error) {
       for (const w of batch) w.reject(error);

@@ -3,11 +3,10 @@ import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import cors from "@fastify/cors";
 import fastifyStatic from "@fastify/static";
-import { ErrorCode, WS_MAX_MESSAGE_BYTES } from "@mcpdeck/contracts";
+import { WS_MAX_MESSAGE_BYTES } from "@mcpdeck/contracts";
 import { fastifyTRPCPlugin } from "@trpc/server/adapters/fastify";
 import { getWSConnectionHandler } from "@trpc/server/adapters/ws";
 import Fastify, { type FastifyInstance, type FastifyRequest, LogController } from "fastify";
-import { fastifyTRPCOpenApiPlugin } from "trpc-to-openapi";
 import { WebSocketServer } from "ws";
 import { AppError, resolveAppError, toApiError } from "../errors.js";
 import { buildOpenApiDocument } from "../openapi.js";
@@ -15,11 +14,17 @@ import { appRouter } from "../root.js";
 import type { AppServices } from "../services.js";
 import type { Context } from "../trpc.js";
 import { applyRateLimit } from "./rate-limit-hook.js";
+import { registerRestFacade } from "./rest.js";
 
 export const API_PREFIX = "/api/v1";
 
 /** Upgrade handlers for the spec's WebSocket routes, registered by the domains that own them. */
-export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer, params: { serverId: string }) => void;
+export type UpgradeHandler = (
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+  params: { serverId: string },
+) => void;
 
 function makeContext(services: AppServices, req: FastifyRequest): Context {
   return {
@@ -54,8 +59,16 @@ export async function buildHttpServer(services: AppServices, opts: { wsRoutes?: 
   }) as unknown as FastifyInstance;
 
   app.addHook("onResponse", async (req, reply) => {
-    if (reply.statusCode >= 500) log.error({ method: req.method, url: req.url.split("?")[0], status: reply.statusCode }, "request failed");
-    else log.debug({ method: req.method, url: req.url.split("?")[0], status: reply.statusCode, ms: reply.elapsedTime }, "request");
+    if (reply.statusCode >= 500)
+      log.error(
+        { method: req.method, url: req.url.split("?")[0], status: reply.statusCode },
+        "request failed",
+      );
+    else
+      log.debug(
+        { method: req.method, url: req.url.split("?")[0], status: reply.statusCode, ms: reply.elapsedTime },
+        "request",
+      );
   });
 
   app.addHook("onSend", async (_req, reply, payload) => {
@@ -79,10 +92,14 @@ export async function buildHttpServer(services: AppServices, opts: { wsRoutes?: 
   app.setErrorHandler((error, _req, reply) => {
     const fastifyError = error as { statusCode?: number; code?: string; message: string };
     let appError: AppError;
-    if (fastifyError.code === "FST_ERR_CTP_BODY_TOO_LARGE") appError = new AppError("PAYLOAD_TOO_LARGE", "The request body is too large.");
-    else if (fastifyError.code === "FST_ERR_CTP_INVALID_JSON_BODY") appError = new AppError("VALIDATION_FAILED", "The request body is not valid JSON.");
-    else if (fastifyError.code === "FST_ERR_CTP_EMPTY_JSON_BODY") appError = new AppError("VALIDATION_FAILED", "The request body is empty: send a JSON object.");
-    else if (fastifyError.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") appError = new AppError("VALIDATION_FAILED", "Send the request body as application/json.");
+    if (fastifyError.code === "FST_ERR_CTP_BODY_TOO_LARGE")
+      appError = new AppError("PAYLOAD_TOO_LARGE", "The request body is too large.");
+    else if (fastifyError.code === "FST_ERR_CTP_INVALID_JSON_BODY")
+      appError = new AppError("VALIDATION_FAILED", "The request body is not valid JSON.");
+    else if (fastifyError.code === "FST_ERR_CTP_EMPTY_JSON_BODY")
+      appError = new AppError("VALIDATION_FAILED", "The request body is empty: send a JSON object.");
+    else if (fastifyError.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE")
+      appError = new AppError("VALIDATION_FAILED", "Send the request body as application/json.");
     else if (fastifyError.statusCode && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500)
       appError = new AppError("VALIDATION_FAILED", `The request could not be read: ${fastifyError.message}`);
     else {
@@ -115,38 +132,29 @@ export async function buildHttpServer(services: AppServices, opts: { wsRoutes?: 
         req.body = {};
       }
     });
-    rest.addHook("onSend", async (_req, reply, payload) => {
-      if (reply.statusCode < 400 || typeof payload !== "string") return payload;
-      try {
-        const body = JSON.parse(payload) as { data?: { error?: unknown }; code?: unknown; message?: unknown };
-        if (body.data?.error) return JSON.stringify(body.data.error);
-        // Already in the one shape (the error and not-found handlers above), or not an error at all
-        // (a procedure's own 4xx/5xx answer such as the health check's 503): leave it alone.
-        if (ErrorCode.safeParse(body.code).success || typeof body.code !== "string") return payload;
-        // Errors raised before a procedure ran (unknown route, unreadable body).
-        return JSON.stringify(toApiError(resolveAppError(Object.assign(new Error(String(body.message)), { code: body.code }))));
-      } catch {
-        return payload;
-      }
-    });
-    await rest.register(fastifyTRPCOpenApiPlugin, {
-      basePath: API_PREFIX,
+    registerRestFacade(rest, {
       router: appRouter,
-      createContext: ({ req }: { req: FastifyRequest }) => makeContext(services, req),
+      basePath: API_PREFIX,
+      createContext: (req) => makeContext(services, req),
       responseMeta,
-      onError: ({ error }: { error: unknown }) => {
+      errorBody: (error) => toApiError(resolveAppError(error)),
+      onError: ({ error }) => {
         if (resolveAppError(error).code === "INTERNAL") log.error({ err: error }, "REST procedure failed");
       },
-    } as never);
+    });
   });
 
   const openApiDocument = buildOpenApiDocument(config.publicUrl);
   app.get(`${API_PREFIX}/openapi.json`, async () => openApiDocument);
-  app.get(`${API_PREFIX}/metrics`, async (_req, reply) => reply.type("text/plain; version=0.0.4").send(services.metrics.render()));
+  app.get(`${API_PREFIX}/metrics`, async (_req, reply) =>
+    reply.type("text/plain; version=0.0.4").send(services.metrics.render()),
+  );
   app.get("/healthz", async (req, reply) => {
     const ok = await services.dbHandle.ping();
     void req;
-    return reply.status(ok ? 200 : 503).send({ status: ok ? "ok" : "degraded", ts: services.clock.now().toISOString() });
+    return reply
+      .status(ok ? 200 : 503)
+      .send({ status: ok ? "ok" : "degraded", ts: services.clock.now().toISOString() });
   });
 
   if (config.webDist && existsSync(config.webDist)) {
@@ -158,7 +166,9 @@ export async function buildHttpServer(services: AppServices, opts: { wsRoutes?: 
     if (!isApi && req.method === "GET" && config.webDist && existsSync(config.webDist)) {
       return reply.type("text/html").sendFile("index.html");
     }
-    return reply.status(404).send(toApiError(new AppError("NOT_FOUND", `No route for ${req.method} ${path}.`)));
+    return reply
+      .status(404)
+      .send(toApiError(new AppError("NOT_FOUND", `No route for ${req.method} ${path}.`)));
   });
 
   attachWebSockets(app, services, opts.wsRoutes);
@@ -174,12 +184,17 @@ function attachWebSockets(app: FastifyInstance, services: AppServices, wsRoutes?
     wss: trpcWss,
     router: appRouter,
     createContext: ({ req, info }) => {
-      const token = typeof info.connectionParams?.token === "string" ? info.connectionParams.token : undefined;
+      const token =
+        typeof info.connectionParams?.token === "string" ? info.connectionParams.token : undefined;
       return {
         services,
         clientIp: req.socket.remoteAddress ?? "unknown",
         ...(req.headers["user-agent"] ? { userAgent: req.headers["user-agent"] } : {}),
-        ...(token ? { authorization: `Bearer ${token}` } : req.headers.authorization ? { authorization: req.headers.authorization } : {}),
+        ...(token
+          ? { authorization: `Bearer ${token}` }
+          : req.headers.authorization
+            ? { authorization: req.headers.authorization }
+            : {}),
         response: { headers: {} },
       } satisfies Context;
     },

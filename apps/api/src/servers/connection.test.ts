@@ -1,6 +1,12 @@
 import { type DemoMcpHandle, startDemoMcpServer } from "@mcpdeck/demo-mcp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { brokenHandlers, closedPort, selfSignedCert, startHttpPeer, startStreamablePeer } from "../mcp/test-peers.js";
+import {
+  brokenHandlers,
+  closedPort,
+  selfSignedCert,
+  startHttpPeer,
+  startStreamablePeer,
+} from "../mcp/test-peers.js";
 import { startTestApp, type TestApp } from "../testing/harness.js";
 
 let app: TestApp;
@@ -25,7 +31,9 @@ describe("POST /servers/test", () => {
     const res = await test({ url: demo.url });
     expect(res.status).toBe(200);
     expect(res.body.status).toBe("success");
-    expect(res.body.message).toMatch(/^Connected to mcpdeck-demo \d+\.\d+\.\d+ over streamable HTTP \(protocol \d{4}-\d{2}-\d{2}\): \d+ tools, handshake \d+ ms\.$/);
+    expect(res.body.message).toMatch(
+      /^Connected to mcpdeck-demo \d+\.\d+\.\d+ over streamable HTTP \(protocol \d{4}-\d{2}-\d{2}\): \d+ tools, handshake \d+ ms\.$/,
+    );
     expect(Number(/: (\d+) tools/.exec(res.body.message)![1])).toBeGreaterThanOrEqual(6);
   });
 
@@ -38,11 +46,23 @@ describe("POST /servers/test", () => {
   it("sends the api key as configured and reports 401 as an authentication failure", async () => {
     const keyed = await startDemoMcpServer({ port: 0, apiKey: "right-key" });
     try {
-      const ok = await test({ url: keyed.url, auth_method: "api_key", credentials: { api_key: "right-key" } });
+      const ok = await test({
+        url: keyed.url,
+        auth_method: "api_key",
+        credentials: { api_key: "right-key" },
+      });
       expect(ok.status).toBe(200);
-      const custom = await test({ url: keyed.url, auth_method: "api_key", credentials: { api_key: "right-key", header: "X-API-Key" } });
+      const custom = await test({
+        url: keyed.url,
+        auth_method: "api_key",
+        credentials: { api_key: "right-key", header: "X-API-Key" },
+      });
       expect(custom.status).toBe(200);
-      const wrong = await test({ url: keyed.url, auth_method: "api_key", credentials: { api_key: "wrong-key-123" } });
+      const wrong = await test({
+        url: keyed.url,
+        auth_method: "api_key",
+        credentials: { api_key: "wrong-key-123" },
+      });
       expect(wrong.status).toBe(400);
       expect(wrong.body).toMatchObject({ code: "CONNECTION_FAILED", reason: "AUTH_FAILED" });
       expect(wrong.body.message).toMatch(/401/);
@@ -104,7 +124,12 @@ describe("POST /servers/test", () => {
 
 describe("registered servers: tools and live status", () => {
   it("lists the demo server's tools live", async () => {
-    const server = (await app.request("POST", "/api/v1/servers", { token, body: { name: "demo-tools", url: demo.url, auth_method: "none" } })).body;
+    const server = (
+      await app.request("POST", "/api/v1/servers", {
+        token,
+        body: { name: "demo-tools", url: demo.url, auth_method: "none" },
+      })
+    ).body;
     const res = await app.request("GET", `/api/v1/servers/${server.id}/tools`, { token });
     expect(res.status).toBe(200);
     const names = res.body.tools.map((t: { name: string }) => t.name);
@@ -116,7 +141,12 @@ describe("registered servers: tools and live status", () => {
 
   it("moves between online and offline as the server stops and starts", async () => {
     const peer = await startStreamablePeer();
-    const server = (await app.request("POST", "/api/v1/servers", { token, body: { name: "flappy", url: peer.url, auth_method: "none" } })).body;
+    const server = (
+      await app.request("POST", "/api/v1/servers", {
+        token,
+        body: { name: "flappy", url: peer.url, auth_method: "none" },
+      })
+    ).body;
     const online = await app.request("GET", `/api/v1/servers/${server.id}/status`, { token });
     expect(online.status).toBe(200);
     expect(online.body.status).toBe("online");
@@ -157,10 +187,23 @@ describe("SSRF guard at the API", () => {
     const strict = await startTestApp({ env: { MCPDECK_ALLOW_PRIVATE_NETWORKS: "false" } });
     try {
       const t = (await strict.signIn("strict@example.com")).access_token;
-      for (const url of ["http://127.0.0.1:1/mcp", "http://10.0.0.7/mcp", "http://169.254.169.254/latest", "http://[::1]/mcp", "http://2130706433/mcp", "http://0x7f.1/mcp"]) {
-        const created = await strict.request("POST", "/api/v1/servers", { token: t, body: { name: `s${Math.random()}`, url, auth_method: "none" } });
+      for (const url of [
+        "http://127.0.0.1:1/mcp",
+        "http://10.0.0.7/mcp",
+        "http://169.254.169.254/latest",
+        "http://[::1]/mcp",
+        "http://2130706433/mcp",
+        "http://0x7f.1/mcp",
+      ]) {
+        const created = await strict.request("POST", "/api/v1/servers", {
+          token: t,
+          body: { name: `s${Math.random()}`, url, auth_method: "none" },
+        });
         expect([url, created.status, created.body.reason]).toEqual([url, 400, "SSRF_BLOCKED"]);
-        const tested = await strict.request("POST", "/api/v1/servers/test", { token: t, body: { url, auth_method: "none" } });
+        const tested = await strict.request("POST", "/api/v1/servers/test", {
+          token: t,
+          body: { url, auth_method: "none" },
+        });
         expect([url, tested.status, tested.body.reason]).toEqual([url, 400, "SSRF_BLOCKED"]);
       }
     } finally {

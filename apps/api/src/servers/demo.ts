@@ -4,7 +4,12 @@ import type { Clock } from "../clock.js";
 export const DEMO_SERVER_NAME = "demo";
 
 /** Every new user starts with the bundled demo MCP server, so a first session needs no setup. */
-export async function registerDemoServer(db: Database, clock: Clock, userId: string, url: string): Promise<void> {
+export async function registerDemoServer(
+  db: Database,
+  clock: Clock,
+  userId: string,
+  url: string,
+): Promise<void> {
   const now = clock.now();
   try {
     await db.insert(mcpServers).values({

@@ -35,7 +35,10 @@ async function authorize(serverId: string) {
 describe("OAuth-protected MCP servers", () => {
   it("runs the MCP authorization flow end to end, refreshes expired tokens, and reports revocation", async () => {
     const server = (
-      await app.request("POST", "/api/v1/servers", { token, body: { name: "secured", url: demo.url, auth_method: "oauth" } })
+      await app.request("POST", "/api/v1/servers", {
+        token,
+        body: { name: "secured", url: demo.url, auth_method: "oauth" },
+      })
     ).body;
     expect(server).toMatchObject({ auth_method: "oauth", has_credentials: false });
 
@@ -53,10 +56,14 @@ describe("OAuth-protected MCP servers", () => {
     expect(tools.status).toBe(200);
     expect(tools.body.tools.length).toBeGreaterThanOrEqual(6);
     await new Promise((r) => setTimeout(r, 1100));
-    expect((await app.request("GET", `/api/v1/servers/${server.id}/status`, { token })).body.status).toBe("online");
+    expect((await app.request("GET", `/api/v1/servers/${server.id}/status`, { token })).body.status).toBe(
+      "online",
+    );
 
     // Tokens are stored encrypted, never in the clear.
-    const [row] = (await app.db.execute(`select oauth_state from mcp_servers where id = '${server.id}'`)) as { oauth_state: string }[];
+    const [row] = (await app.db.execute(`select oauth_state from mcp_servers where id = '${server.id}'`)) as {
+      oauth_state: string;
+    }[];
     expect(row!.oauth_state.startsWith("v1.")).toBe(true);
     expect(row!.oauth_state).not.toContain("access_token");
 
@@ -84,14 +91,20 @@ describe("OAuth-protected MCP servers", () => {
 
   it("refuses a forged or tampered state, and another user's state cannot finish a flow", async () => {
     const server = (
-      await app.request("POST", "/api/v1/servers", { token, body: { name: "secured-2", url: demo.url, auth_method: "oauth" } })
+      await app.request("POST", "/api/v1/servers", {
+        token,
+        body: { name: "secured-2", url: demo.url, auth_method: "oauth" },
+      })
     ).body;
     const start = await app.request("POST", `/api/v1/servers/${server.id}/oauth/start`, { token });
     const state = new URL(start.body.authorization_url).searchParams.get("state")!;
     const [payload, sig] = state.split(".");
     const tampered = `${Buffer.from(JSON.stringify({ u: "someone-else", s: server.id, n: "x", e: Date.now() + 60_000 })).toString("base64url")}.${sig}`;
     for (const bad of [tampered, `${payload}.AAAA`, "garbage"]) {
-      const res = await app.request("GET", `/api/v1/oauth/callback?code=abc&state=${encodeURIComponent(bad)}`);
+      const res = await app.request(
+        "GET",
+        `/api/v1/oauth/callback?code=abc&state=${encodeURIComponent(bad)}`,
+      );
       expect(res.status).toBe(400);
       expect(res.body.code).toBe("OAUTH_FAILED");
     }
@@ -101,7 +114,10 @@ describe("OAuth-protected MCP servers", () => {
 
   it("refuses oauth/start for a server that does not use OAuth", async () => {
     const plain = (
-      await app.request("POST", "/api/v1/servers", { token, body: { name: "plain", url: demo.url, auth_method: "none" } })
+      await app.request("POST", "/api/v1/servers", {
+        token,
+        body: { name: "plain", url: demo.url, auth_method: "none" },
+      })
     ).body;
     const res = await app.request("POST", `/api/v1/servers/${plain.id}/oauth/start`, { token });
     expect(res.status).toBe(400);

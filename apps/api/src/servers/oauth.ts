@@ -1,9 +1,17 @@
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import type { OAuthCredentials } from "@mcpdeck/contracts";
 import { type Database, mcpServers } from "@mcpdeck/db";
-import { discoverOAuthServerInfo, type OAuthClientProvider, refreshAuthorization } from "@modelcontextprotocol/sdk/client/auth.js";
+import {
+  discoverOAuthServerInfo,
+  type OAuthClientProvider,
+  refreshAuthorization,
+} from "@modelcontextprotocol/sdk/client/auth.js";
+import type {
+  OAuthClientInformationMixed,
+  OAuthClientMetadata,
+  OAuthTokens,
+} from "@modelcontextprotocol/sdk/shared/auth.js";
 import type { FetchLike } from "@modelcontextprotocol/sdk/shared/transport.js";
-import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } from "@modelcontextprotocol/sdk/shared/auth.js";
 import { and, eq } from "drizzle-orm";
 import type { Clock } from "../clock.js";
 import type { CredentialCipher } from "../crypto/credentials.js";
@@ -19,15 +27,22 @@ export interface StoredOAuthState {
 
 const STATE_TTL_MS = 10 * 60_000;
 
-export const oauthStateAad = (serverId: string, userId: string) => `mcp_servers:${serverId}:${userId}:oauth_state`;
+export const oauthStateAad = (serverId: string, userId: string) =>
+  `mcp_servers:${serverId}:${userId}:oauth_state`;
 
 /** `state` parameter bound to the user and the server, signed so a callback cannot be forged or swapped. */
 export function createOAuthStateCodec(secret: Buffer, clock: Clock) {
-  const mac = (payload: string) => createHmac("sha256", secret).update(`oauth-state\0${payload}`).digest("base64url");
+  const mac = (payload: string) =>
+    createHmac("sha256", secret).update(`oauth-state\0${payload}`).digest("base64url");
   return {
     encode(userId: string, serverId: string): string {
       const payload = Buffer.from(
-        JSON.stringify({ u: userId, s: serverId, n: randomBytes(12).toString("base64url"), e: clock.now().getTime() + STATE_TTL_MS }),
+        JSON.stringify({
+          u: userId,
+          s: serverId,
+          n: randomBytes(12).toString("base64url"),
+          e: clock.now().getTime() + STATE_TTL_MS,
+        }),
       ).toString("base64url");
       return `${payload}.${mac(payload)}`;
     },
@@ -38,8 +53,13 @@ export function createOAuthStateCodec(secret: Buffer, clock: Clock) {
       const actual = Buffer.from(sig);
       if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) return undefined;
       try {
-        const data = JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as { u: string; s: string; e: number };
-        if (typeof data.u !== "string" || typeof data.s !== "string" || data.e < clock.now().getTime()) return undefined;
+        const data = JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as {
+          u: string;
+          s: string;
+          e: number;
+        };
+        if (typeof data.u !== "string" || typeof data.s !== "string" || data.e < clock.now().getTime())
+          return undefined;
         return { userId: data.u, serverId: data.s };
       } catch {
         return undefined;
@@ -69,7 +89,12 @@ export class DbOAuthProvider implements OAuthClientProvider {
       redirectUri: string;
       fetchFn: FetchLike;
     },
-    private readonly server: { id: string; userId: string; url: string; credentials?: OAuthCredentials | undefined },
+    private readonly server: {
+      id: string;
+      userId: string;
+      url: string;
+      credentials?: OAuthCredentials | undefined;
+    },
   ) {}
 
   get redirectUrl(): string {
@@ -97,7 +122,10 @@ export class DbOAuthProvider implements OAuthClientProvider {
       .from(mcpServers)
       .where(and(eq(mcpServers.id, this.server.id), eq(mcpServers.userId, this.server.userId)));
     if (!row?.oauthState) return {};
-    return this.deps.cipher.decrypt<StoredOAuthState>(row.oauthState, oauthStateAad(this.server.id, this.server.userId));
+    return this.deps.cipher.decrypt<StoredOAuthState>(
+      row.oauthState,
+      oauthStateAad(this.server.id, this.server.userId),
+    );
   }
 
   private async update(change: (s: StoredOAuthState) => StoredOAuthState): Promise<void> {
@@ -112,7 +140,9 @@ export class DbOAuthProvider implements OAuthClientProvider {
     if (this.server.credentials?.client_id) {
       return {
         client_id: this.server.credentials.client_id,
-        ...(this.server.credentials.client_secret ? { client_secret: this.server.credentials.client_secret } : {}),
+        ...(this.server.credentials.client_secret
+          ? { client_secret: this.server.credentials.client_secret }
+          : {}),
       };
     }
     return (await this.load()).client;
@@ -163,8 +193,13 @@ export class DbOAuthProvider implements OAuthClientProvider {
         fetchFn: this.deps.fetchFn,
       });
       // Keep the issuer stamp the SDK put on the tokens, so it can tell which server they belong to.
-      const issuer = (current as { issuer?: string } | undefined)?.issuer ?? info.authorizationServerMetadata?.issuer;
-      await this.saveTokens({ ...fresh, refresh_token: fresh.refresh_token ?? refreshToken, ...(issuer ? { issuer } : {}) });
+      const issuer =
+        (current as { issuer?: string } | undefined)?.issuer ?? info.authorizationServerMetadata?.issuer;
+      await this.saveTokens({
+        ...fresh,
+        refresh_token: fresh.refresh_token ?? refreshToken,
+        ...(issuer ? { issuer } : {}),
+      });
       return fresh;
     } catch {
       // Leave it to the transport: a 401 runs the SDK's own recovery, ending in "authorization required".

@@ -1,9 +1,9 @@
+import { randomBytes } from "node:crypto";
 import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCredentialCipher } from "../crypto/credentials.js";
 import { startTestApp, type TestApp } from "../testing/harness.js";
 import { rotateCredentials } from "./rotation.js";
-import { randomBytes } from "node:crypto";
 
 let app: TestApp;
 let alice: string;
@@ -27,7 +27,14 @@ describe("server registry", () => {
   it("creates with defaults and answers 201 without credentials", async () => {
     const res = await create(alice, { ...base, name: "alpha" });
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ name: "alpha", url: base.url, auth_method: "none", timeout: 30, ssl_verify: true, has_credentials: false });
+    expect(res.body).toMatchObject({
+      name: "alpha",
+      url: base.url,
+      auth_method: "none",
+      timeout: 30,
+      ssl_verify: true,
+      has_credentials: false,
+    });
     expect(res.body.status).toMatch(/online|offline|error/);
     expect(res.body).not.toHaveProperty("credentials");
   });
@@ -63,7 +70,10 @@ describe("server registry", () => {
     [{ ...base, name: "t301", timeout: 301 }, "timeout"],
     [{ ...base, name: "unknown", extra: true }, ""],
     [{ ...base, name: "nokey", auth_method: "api_key" }, "credentials.api_key"],
-    [{ ...base, name: "badkey", auth_method: "api_key", credentials: { api_key: "" } }, "credentials.api_key"],
+    [
+      { ...base, name: "badkey", auth_method: "api_key", credentials: { api_key: "" } },
+      "credentials.api_key",
+    ],
     [{ ...base, name: "nonecreds", credentials: { api_key: "x" } }, "credentials"],
     [{ ...base, name: "oauthextra", auth_method: "oauth", credentials: { api_key: "x" } }, "credentials"],
     [{ ...base, name: "method", auth_method: "basic" }, "auth_method"],
@@ -77,10 +87,16 @@ describe("server registry", () => {
 
   it("updates fields, switches auth methods with matching credentials, and keeps names unique", async () => {
     const created = (await create(alice, { ...base, name: "mutable" })).body;
-    const renamed = await app.request("PUT", `/api/v1/servers/${created.id}`, { token: alice, body: { name: "mutable-2", timeout: 5 } });
+    const renamed = await app.request("PUT", `/api/v1/servers/${created.id}`, {
+      token: alice,
+      body: { name: "mutable-2", timeout: 5 },
+    });
     expect(renamed.status).toBe(200);
     expect(renamed.body).toMatchObject({ name: "mutable-2", timeout: 5, has_credentials: false });
-    const needsKey = await app.request("PUT", `/api/v1/servers/${created.id}`, { token: alice, body: { auth_method: "api_key" } });
+    const needsKey = await app.request("PUT", `/api/v1/servers/${created.id}`, {
+      token: alice,
+      body: { auth_method: "api_key" },
+    });
     expect(needsKey.status).toBe(400);
     expect(needsKey.body.issues[0].path).toBe("credentials.api_key");
     const keyed = await app.request("PUT", `/api/v1/servers/${created.id}`, {
@@ -88,9 +104,15 @@ describe("server registry", () => {
       body: { auth_method: "api_key", credentials: { api_key: "k" } },
     });
     expect(keyed.body).toMatchObject({ auth_method: "api_key", has_credentials: true });
-    const back = await app.request("PUT", `/api/v1/servers/${created.id}`, { token: alice, body: { auth_method: "none" } });
+    const back = await app.request("PUT", `/api/v1/servers/${created.id}`, {
+      token: alice,
+      body: { auth_method: "none" },
+    });
     expect(back.body).toMatchObject({ auth_method: "none", has_credentials: false });
-    const clash = await app.request("PUT", `/api/v1/servers/${created.id}`, { token: alice, body: { name: "ALPHA" } });
+    const clash = await app.request("PUT", `/api/v1/servers/${created.id}`, {
+      token: alice,
+      body: { name: "ALPHA" },
+    });
     expect(clash.status).toBe(409);
   });
 
@@ -105,8 +127,14 @@ describe("server registry", () => {
       ["POST", "/oauth/start"],
     ];
     for (const [method, suffix, body] of routes) {
-      const theirs = await app.request(method, `/api/v1/servers/${mine.id}${suffix}`, { token: bob, ...(body ? { body } : {}) });
-      const absent = await app.request(method, `/api/v1/servers/${missing}${suffix}`, { token: bob, ...(body ? { body } : {}) });
+      const theirs = await app.request(method, `/api/v1/servers/${mine.id}${suffix}`, {
+        token: bob,
+        ...(body ? { body } : {}),
+      });
+      const absent = await app.request(method, `/api/v1/servers/${missing}${suffix}`, {
+        token: bob,
+        ...(body ? { body } : {}),
+      });
       expect([method, suffix, theirs.status]).toEqual([method, suffix, 404]);
       expect(theirs.body).toEqual(absent.body);
     }
@@ -118,7 +146,9 @@ describe("server registry", () => {
 
   it("requires authentication", async () => {
     expect((await app.request("GET", "/api/v1/servers")).status).toBe(401);
-    expect((await app.request("POST", "/api/v1/servers", { body: { ...base, name: "anon" } })).status).toBe(401);
+    expect((await app.request("POST", "/api/v1/servers", { body: { ...base, name: "anon" } })).status).toBe(
+      401,
+    );
   });
 
   it("deletes", async () => {
@@ -137,7 +167,9 @@ describe("pagination", () => {
     let cursor: string | undefined;
     let pages = 0;
     do {
-      const res = await app.request("GET", `/api/v1/servers?limit=3${cursor ? `&cursor=${cursor}` : ""}`, { token });
+      const res = await app.request("GET", `/api/v1/servers?limit=3${cursor ? `&cursor=${cursor}` : ""}`, {
+        token,
+      });
       expect(res.status).toBe(200);
       seen.push(...res.body.servers.map((s: { name: string }) => s.name));
       cursor = res.body.next;
@@ -183,14 +215,19 @@ describe("credential encryption at rest", () => {
     const rotated = createCredentialCipher([{ kid: "rotated", key: randomBytes(32) }, ...oldKeys]);
     const result = await rotateCredentials(app.db.db, rotated);
     expect(result.reencrypted).toBeGreaterThan(0);
-    const rows = (await app.db.execute("select id, user_id, credentials from mcp_servers where credentials is not null")) as {
+    const rows = (await app.db.execute(
+      "select id, user_id, credentials from mcp_servers where credentials is not null",
+    )) as {
       id: string;
       user_id: string;
       credentials: string;
     }[];
     for (const row of rows) {
       expect(rotated.keyIdOf(row.credentials)).toBe("rotated");
-      const plain = rotated.decrypt<{ api_key: string }>(row.credentials, `mcp_servers:${row.id}:${row.user_id}:credentials`);
+      const plain = rotated.decrypt<{ api_key: string }>(
+        row.credentials,
+        `mcp_servers:${row.id}:${row.user_id}:credentials`,
+      );
       expect(typeof plain.api_key).toBe("string");
     }
     expect((await rotateCredentials(app.db.db, rotated)).reencrypted).toBe(0);

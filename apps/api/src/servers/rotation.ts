@@ -8,9 +8,17 @@ import { credentialsAad } from "./service.js";
  * Re-encrypts every stored credential and OAuth state under the active key. Rows already under
  * it are skipped, so the command can be re-run safely after an interruption.
  */
-export async function rotateCredentials(db: Database, cipher: CredentialCipher): Promise<{ rows: number; reencrypted: number }> {
+export async function rotateCredentials(
+  db: Database,
+  cipher: CredentialCipher,
+): Promise<{ rows: number; reencrypted: number }> {
   const rows = await db
-    .select({ id: mcpServers.id, userId: mcpServers.userId, credentials: mcpServers.credentials, oauthState: mcpServers.oauthState })
+    .select({
+      id: mcpServers.id,
+      userId: mcpServers.userId,
+      credentials: mcpServers.credentials,
+      oauthState: mcpServers.oauthState,
+    })
     .from(mcpServers);
   let reencrypted = 0;
   for (const row of rows) {
@@ -24,7 +32,10 @@ export async function rotateCredentials(db: Database, cipher: CredentialCipher):
       change.oauthState = cipher.encrypt(cipher.decrypt(row.oauthState, aad), aad);
     }
     if (Object.keys(change).length > 0) {
-      await db.update(mcpServers).set(change).where(and(eq(mcpServers.id, row.id), eq(mcpServers.userId, row.userId)));
+      await db
+        .update(mcpServers)
+        .set(change)
+        .where(and(eq(mcpServers.id, row.id), eq(mcpServers.userId, row.userId)));
       reencrypted++;
     }
   }

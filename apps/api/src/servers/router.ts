@@ -22,13 +22,30 @@ const tags = ["servers"];
 
 export const serversRouter = {
   list: protectedProcedure
-    .meta({ openapi: { method: "GET", path: "/servers", tags, protect: true, summary: "Your MCP servers, oldest first" } })
+    .meta({
+      openapi: {
+        method: "GET",
+        path: "/servers",
+        tags,
+        protect: true,
+        summary: "Your MCP servers, oldest first",
+      },
+    })
     .input(ListServersInput)
     .output(ListServersOutput)
     .query(({ ctx, input }) => ctx.services.servers.list(ctx.user.id, input)),
 
   create: protectedProcedure
-    .meta({ openapi: { method: "POST", path: "/servers", tags, protect: true, summary: "Register an MCP server", successDescription: "Created" } })
+    .meta({
+      openapi: {
+        method: "POST",
+        path: "/servers",
+        tags,
+        protect: true,
+        summary: "Register an MCP server",
+        successDescription: "Created",
+      },
+    })
     .input(McpServerCreate)
     .output(McpServer)
     .mutation(async ({ ctx, input }) => {
@@ -38,7 +55,15 @@ export const serversRouter = {
     }),
 
   update: protectedProcedure
-    .meta({ openapi: { method: "PUT", path: "/servers/{server_id}", tags, protect: true, summary: "Change a server" } })
+    .meta({
+      openapi: {
+        method: "PUT",
+        path: "/servers/{server_id}",
+        tags,
+        protect: true,
+        summary: "Change a server",
+      },
+    })
     .input(McpServerUpdate.extend({ server_id: z.string().min(1).max(64) }))
     .output(McpServer)
     .mutation(({ ctx, input }) => {
@@ -47,19 +72,43 @@ export const serversRouter = {
     }),
 
   delete: protectedProcedure
-    .meta({ openapi: { method: "DELETE", path: "/servers/{server_id}", tags, protect: true, summary: "Remove a server" } })
+    .meta({
+      openapi: {
+        method: "DELETE",
+        path: "/servers/{server_id}",
+        tags,
+        protect: true,
+        summary: "Remove a server",
+      },
+    })
     .input(ServerIdInput)
     .output(DeleteServerOutput)
     .mutation(({ ctx, input }) => ctx.services.servers.remove(ctx.user.id, input.server_id)),
 
   test: protectedProcedure
-    .meta({ openapi: { method: "POST", path: "/servers/test", tags, protect: true, summary: "Try connecting without saving" } })
+    .meta({
+      openapi: {
+        method: "POST",
+        path: "/servers/test",
+        tags,
+        protect: true,
+        summary: "Try connecting without saving",
+      },
+    })
     .input(McpServerTest)
     .output(TestServerOutput)
     .mutation(({ ctx, input }) => ctx.services.servers.testConnection(input)),
 
   status: protectedProcedure
-    .meta({ openapi: { method: "GET", path: "/servers/{server_id}/status", tags, protect: true, summary: "Live status" } })
+    .meta({
+      openapi: {
+        method: "GET",
+        path: "/servers/{server_id}/status",
+        tags,
+        protect: true,
+        summary: "Live status",
+      },
+    })
     .input(ServerIdInput)
     .output(ServerStatusOutput)
     .query(async ({ ctx, input }) => {
@@ -68,7 +117,15 @@ export const serversRouter = {
     }),
 
   tools: protectedProcedure
-    .meta({ openapi: { method: "GET", path: "/servers/{server_id}/tools", tags, protect: true, summary: "Tools the server offers, live" } })
+    .meta({
+      openapi: {
+        method: "GET",
+        path: "/servers/{server_id}/tools",
+        tags,
+        protect: true,
+        summary: "Tools the server offers, live",
+      },
+    })
     .input(ServerIdInput)
     .output(ListToolsOutput)
     .query(({ ctx, input }) => ctx.services.servers.listTools(ctx.user.id, input.server_id)),
@@ -84,7 +141,15 @@ export const serversRouter = {
     .query(({ ctx, input }) => ctx.services.servers.listPrompts(ctx.user.id, input.server_id)),
 
   oauthStart: protectedProcedure
-    .meta({ openapi: { method: "POST", path: "/servers/{server_id}/oauth/start", tags, protect: true, summary: "Begin OAuth authorization" } })
+    .meta({
+      openapi: {
+        method: "POST",
+        path: "/servers/{server_id}/oauth/start",
+        tags,
+        protect: true,
+        summary: "Begin OAuth authorization",
+      },
+    })
     .input(ServerIdInput)
     .output(OAuthStartOutput)
     .mutation(({ ctx, input }) => ctx.services.servers.startOAuth(ctx.user.id, input.server_id)),
@@ -92,7 +157,14 @@ export const serversRouter = {
 
 export const oauthRouter = {
   callback: publicProcedure
-    .meta({ openapi: { method: "GET", path: "/oauth/callback", tags, summary: "OAuth redirect target; 302 back to the web client" } })
+    .meta({
+      openapi: {
+        method: "GET",
+        path: "/oauth/callback",
+        tags,
+        summary: "OAuth redirect target; 302 back to the web client",
+      },
+    })
     .input(OAuthCallbackInput)
     .output(z.object({ location: z.string() }))
     .query(async ({ ctx, input }) => {

@@ -15,13 +15,20 @@ import type { Clock } from "../clock.js";
 import type { Config } from "../config/config.js";
 import type { CredentialCipher } from "../crypto/credentials.js";
 import { AppError, notFound } from "../errors.js";
-import { type ConnectionPool, connectMcp, type McpConnection, McpConnectionError, type McpEndpointConfig } from "../mcp/index.js";
-import { type SsrfGuard, SsrfError } from "../net/ssrf.js";
+import {
+  type ConnectionPool,
+  connectMcp,
+  type McpConnection,
+  McpConnectionError,
+  type McpEndpointConfig,
+} from "../mcp/index.js";
+import { SsrfError, type SsrfGuard } from "../net/ssrf.js";
 import { DbOAuthProvider, type OAuthStateCodec } from "./oauth.js";
 
 export type ServerRow = typeof mcpServers.$inferSelect;
 
-export const credentialsAad = (serverId: string, userId: string) => `mcp_servers:${serverId}:${userId}:credentials`;
+export const credentialsAad = (serverId: string, userId: string) =>
+  `mcp_servers:${serverId}:${userId}:credentials`;
 
 export function toMcpServer(row: ServerRow): McpServer {
   return {
@@ -41,9 +48,13 @@ export function toMcpServer(row: ServerRow): McpServer {
 function validateCredentials(authMethod: AuthMethod, credentials: unknown): ParsedCredentials {
   const parsed = parseCredentials(authMethod, credentials);
   if (!parsed.ok) {
-    throw new AppError("VALIDATION_FAILED", `credentials do not match auth_method "${authMethod}": ${parsed.issues[0]!.message}`, {
-      issues: parsed.issues,
-    });
+    throw new AppError(
+      "VALIDATION_FAILED",
+      `credentials do not match auth_method "${authMethod}": ${parsed.issues[0]!.message}`,
+      {
+        issues: parsed.issues,
+      },
+    );
   }
   return parsed.value;
 }
@@ -55,9 +66,13 @@ function decodeCursor(cursor: string): { createdAt: Date; id: string } {
   const [iso, id] = Buffer.from(cursor, "base64url").toString("utf8").split("|");
   const createdAt = new Date(iso ?? "");
   if (!id || Number.isNaN(createdAt.getTime())) {
-    throw new AppError("VALIDATION_FAILED", "cursor is not valid: pass the `next` value of the previous page.", {
-      issues: [{ path: "cursor", message: "invalid cursor" }],
-    });
+    throw new AppError(
+      "VALIDATION_FAILED",
+      "cursor is not valid: pass the `next` value of the previous page.",
+      {
+        issues: [{ path: "cursor", message: "invalid cursor" }],
+      },
+    );
   }
   return { createdAt, id };
 }
@@ -78,7 +93,10 @@ export function createServerService(deps: ServerServiceDeps) {
   const redirectUri = `${deps.config.publicUrl}/api/v1/oauth/callback`;
 
   async function getOwned(userId: string, serverId: string): Promise<ServerRow> {
-    const [row] = await db.select().from(mcpServers).where(and(eq(mcpServers.id, serverId), eq(mcpServers.userId, userId)));
+    const [row] = await db
+      .select()
+      .from(mcpServers)
+      .where(and(eq(mcpServers.id, serverId), eq(mcpServers.userId, userId)));
     if (!row) throw notFound("MCP server");
     return row;
   }
@@ -89,7 +107,10 @@ export function createServerService(deps: ServerServiceDeps) {
       await guard.checkUrl(url);
     } catch (error) {
       if (error instanceof SsrfError) {
-        throw new AppError("VALIDATION_FAILED", error.message, { issues: [{ path: "url", message: error.message }], reason: "SSRF_BLOCKED" });
+        throw new AppError("VALIDATION_FAILED", error.message, {
+          issues: [{ path: "url", message: error.message }],
+          reason: "SSRF_BLOCKED",
+        });
       }
     }
   }
@@ -104,7 +125,10 @@ export function createServerService(deps: ServerServiceDeps) {
     if (row.authMethod === "none" || !row.credentials) {
       return row.authMethod === "oauth" ? { auth_method: "oauth", credentials: {} } : { auth_method: "none" };
     }
-    const value = cipher.decrypt<Record<string, unknown>>(row.credentials, credentialsAad(row.id, row.userId));
+    const value = cipher.decrypt<Record<string, unknown>>(
+      row.credentials,
+      credentialsAad(row.id, row.userId),
+    );
     return { auth_method: row.authMethod, credentials: value } as ParsedCredentials;
   }
 
@@ -130,12 +154,16 @@ export function createServerService(deps: ServerServiceDeps) {
     const parsed = decryptCredentials(row);
     const provider = new DbOAuthProvider(
       { db, cipher, states: deps.oauthStates, clock, redirectUri, fetchFn: oauthFetch(row) },
-      { id: row.id, userId: row.userId, url: row.url, credentials: parsed.auth_method === "oauth" ? (parsed.credentials as OAuthCredentials) : undefined },
+      {
+        id: row.id,
+        userId: row.userId,
+        url: row.url,
+        credentials: parsed.auth_method === "oauth" ? (parsed.credentials as OAuthCredentials) : undefined,
+      },
     );
     providers.set(row.id, { fingerprint, provider });
     return provider;
   }
-
 
   /** The connection-layer view of a stored server (credentials decrypted in memory only). */
   function endpointFor(row: ServerRow): McpEndpointConfig {
@@ -165,7 +193,10 @@ export function createServerService(deps: ServerServiceDeps) {
         and(
           eq(mcpServers.userId, userId),
           after
-            ? or(gt(mcpServers.createdAt, after.createdAt), and(eq(mcpServers.createdAt, after.createdAt), gt(mcpServers.id, after.id)))
+            ? or(
+                gt(mcpServers.createdAt, after.createdAt),
+                and(eq(mcpServers.createdAt, after.createdAt), gt(mcpServers.id, after.id)),
+              )
             : undefined,
         ),
       )
@@ -220,14 +251,19 @@ export function createServerService(deps: ServerServiceDeps) {
     let credentials: string | null | undefined;
     if (input.credentials !== undefined || authChanged) {
       if (input.credentials === undefined && authMethod === "api_key") {
-        throw new AppError("VALIDATION_FAILED", 'Switching to auth_method "api_key" needs credentials.api_key.', {
-          issues: [{ path: "credentials.api_key", message: "required" }],
-        });
+        throw new AppError(
+          "VALIDATION_FAILED",
+          'Switching to auth_method "api_key" needs credentials.api_key.',
+          {
+            issues: [{ path: "credentials.api_key", message: "required" }],
+          },
+        );
       }
       credentials = encryptCredentials(row.id, userId, validateCredentials(authMethod, input.credentials));
     }
     if (input.url !== undefined) await checkDestination(input.url);
-    const endpointChanged = authChanged || credentials !== undefined || (input.url !== undefined && input.url !== row.url);
+    const endpointChanged =
+      authChanged || credentials !== undefined || (input.url !== undefined && input.url !== row.url);
     try {
       const [updated] = await db
         .update(mcpServers)
@@ -267,13 +303,19 @@ export function createServerService(deps: ServerServiceDeps) {
   /** Turns a connection failure into a 400 (test) or 502 (live use) with the specific reason. */
   function connectionFailure(error: unknown, status: "test" | "upstream"): AppError {
     if (error instanceof McpConnectionError || error instanceof SsrfError) {
-      return new AppError(status === "test" ? "CONNECTION_FAILED" : "UPSTREAM_ERROR", error.message, { reason: error.code });
+      return new AppError(status === "test" ? "CONNECTION_FAILED" : "UPSTREAM_ERROR", error.message, {
+        reason: error.code,
+      });
     }
     if (error instanceof AppError) return error;
     const message = error instanceof Error ? error.message : String(error);
-    return new AppError(status === "test" ? "CONNECTION_FAILED" : "UPSTREAM_ERROR", `The MCP server failed: ${message}`, {
-      reason: "PROTOCOL_ERROR",
-    });
+    return new AppError(
+      status === "test" ? "CONNECTION_FAILED" : "UPSTREAM_ERROR",
+      `The MCP server failed: ${message}`,
+      {
+        reason: "PROTOCOL_ERROR",
+      },
+    );
   }
 
   async function testConnection(input: McpServerTest) {
@@ -370,9 +412,13 @@ export function createServerService(deps: ServerServiceDeps) {
   async function startOAuth(userId: string, serverId: string) {
     const row = await getOwned(userId, serverId);
     if (row.authMethod !== "oauth") {
-      throw new AppError("VALIDATION_FAILED", 'This server does not use OAuth (auth_method is not "oauth").', {
-        issues: [{ path: "auth_method", message: 'must be "oauth" to authorize' }],
-      });
+      throw new AppError(
+        "VALIDATION_FAILED",
+        'This server does not use OAuth (auth_method is not "oauth").',
+        {
+          issues: [{ path: "auth_method", message: 'must be "oauth" to authorize' }],
+        },
+      );
     }
     await checkDestination(row.url);
     // A fresh authorization starts from a clean slate (old tokens may be revoked).
@@ -381,17 +427,29 @@ export function createServerService(deps: ServerServiceDeps) {
     await provider.invalidateCredentials("tokens");
     try {
       const result = await runOAuth(provider, { serverUrl: row.url, fetchFn: oauthFetch(row) });
-      if (result === "REDIRECT" && provider.authorizationUrl) return { authorization_url: provider.authorizationUrl.toString() };
+      if (result === "REDIRECT" && provider.authorizationUrl)
+        return { authorization_url: provider.authorizationUrl.toString() };
       throw new AppError("OAUTH_FAILED", "The authorization server did not ask for user authorization.");
     } catch (error) {
       if (error instanceof AppError) throw error;
-      throw new AppError("OAUTH_FAILED", `OAuth discovery or registration failed: ${error instanceof Error ? error.message : String(error)}`);
+      throw new AppError(
+        "OAUTH_FAILED",
+        `OAuth discovery or registration failed: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
   }
 
-  async function finishOAuth(input: { code?: string | undefined; state: string; error?: string | undefined }) {
+  async function finishOAuth(input: {
+    code?: string | undefined;
+    state: string;
+    error?: string | undefined;
+  }) {
     const bound = deps.oauthStates.decode(input.state);
-    if (!bound) throw new AppError("OAUTH_FAILED", "The authorization response is invalid or expired. Start the authorization again.");
+    if (!bound)
+      throw new AppError(
+        "OAUTH_FAILED",
+        "The authorization response is invalid or expired. Start the authorization again.",
+      );
     const row = await getOwned(bound.userId, bound.serverId);
     const web = new URL(deps.config.publicUrl);
     web.searchParams.set("server_id", row.id);
@@ -402,14 +460,24 @@ export function createServerService(deps: ServerServiceDeps) {
     }
     const provider = oauthProvider(row);
     try {
-      const result = await runOAuth(provider, { serverUrl: row.url, authorizationCode: input.code, fetchFn: oauthFetch(row) });
+      const result = await runOAuth(provider, {
+        serverUrl: row.url,
+        authorizationCode: input.code,
+        fetchFn: oauthFetch(row),
+      });
       if (result !== "AUTHORIZED") throw new Error("authorization was not completed");
-      await db.update(mcpServers).set({ nextCheckAt: clock.now(), statusReason: null }).where(eq(mcpServers.id, row.id));
+      await db
+        .update(mcpServers)
+        .set({ nextCheckAt: clock.now(), statusReason: null })
+        .where(eq(mcpServers.id, row.id));
       await pool.evict(poolKey(row));
       web.searchParams.set("oauth", "success");
     } catch (error) {
       web.searchParams.set("oauth", "error");
-      web.searchParams.set("message", error instanceof Error ? error.message.slice(0, 200) : "token exchange failed");
+      web.searchParams.set(
+        "message",
+        error instanceof Error ? error.message.slice(0, 200) : "token exchange failed",
+      );
     }
     return web.toString();
   }

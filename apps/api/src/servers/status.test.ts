@@ -13,7 +13,10 @@ describe("background status checks across API processes", () => {
     const b = await startTestApp({ env, dbHandle: db });
     try {
       const token = (await a.signIn("checker@example.com")).access_token;
-      const created = await a.request("POST", "/api/v1/servers", { token, body: { name: "watched", url: peer.url, auth_method: "none" } });
+      const created = await a.request("POST", "/api/v1/servers", {
+        token,
+        body: { name: "watched", url: peer.url, auth_method: "none" },
+      });
       expect(created.status).toBe(201);
       const before = peer.stats.posts;
       await new Promise((r) => setTimeout(r, 4500));
@@ -53,7 +56,9 @@ describe("new users", () => {
     expect(list.body.servers).toHaveLength(1);
     const server = list.body.servers[0];
     expect(server).toMatchObject({ name: "demo", url: demo.url, auth_method: "none" });
-    const tools = await app.request("GET", `/api/v1/servers/${server.id}/tools`, { token: first.access_token });
+    const tools = await app.request("GET", `/api/v1/servers/${server.id}/tools`, {
+      token: first.access_token,
+    });
     expect(tools.status).toBe(200);
     clock.advance(31_000); // past the OTP cooldown
     const again = await app.signIn("newbie@example.com");
@@ -65,14 +70,25 @@ describe("new users", () => {
   it("offers resources and prompts over tRPC, owner-scoped", async () => {
     const owner = await app.signIn("trpc@example.com");
     const other = await app.signIn("trpc-other@example.com");
-    const server = (await app.request("GET", "/api/v1/servers", { token: owner.access_token })).body.servers[0];
+    const server = (await app.request("GET", "/api/v1/servers", { token: owner.access_token })).body
+      .servers[0];
     const input = encodeURIComponent(JSON.stringify({ server_id: server.id }));
-    const resources = await app.request("GET", `/trpc/servers.resources?input=${input}`, { token: owner.access_token });
+    const resources = await app.request("GET", `/trpc/servers.resources?input=${input}`, {
+      token: owner.access_token,
+    });
     expect(resources.status).toBe(200);
-    expect(resources.body.result.data.resources.map((r: { uri: string }) => r.uri)).toContain("dataset://signups/schema");
-    const prompts = await app.request("GET", `/trpc/servers.prompts?input=${input}`, { token: owner.access_token });
-    expect(prompts.body.result.data.prompts.map((p: { name: string }) => p.name)).toContain("analyze_signups");
-    const stranger = await app.request("GET", `/trpc/servers.resources?input=${input}`, { token: other.access_token });
+    expect(resources.body.result.data.resources.map((r: { uri: string }) => r.uri)).toContain(
+      "dataset://signups/schema",
+    );
+    const prompts = await app.request("GET", `/trpc/servers.prompts?input=${input}`, {
+      token: owner.access_token,
+    });
+    expect(prompts.body.result.data.prompts.map((p: { name: string }) => p.name)).toContain(
+      "analyze_signups",
+    );
+    const stranger = await app.request("GET", `/trpc/servers.resources?input=${input}`, {
+      token: other.access_token,
+    });
     expect(stranger.status).toBe(404);
     expect(stranger.body.error.data.error.code).toBe("NOT_FOUND");
   });

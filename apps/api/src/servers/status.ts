@@ -43,7 +43,8 @@ export function createStatusChecker(deps: {
       const latencyMs = await servers.withConnection(row, (c) => c.ping());
       return { status: "online", latencyMs: Math.round(latencyMs) };
     } catch (error) {
-      const code = error instanceof McpConnectionError || error instanceof SsrfError ? error.code : "PROTOCOL_ERROR";
+      const code =
+        error instanceof McpConnectionError || error instanceof SsrfError ? error.code : "PROTOCOL_ERROR";
       const message = error instanceof Error ? error.message : String(error);
       if (code === "AUTH_REQUIRED") return { status: "error", reason: `Authorization required: ${message}` };
       return { status: USER_ACTION_CODES.has(code) ? "error" : "offline", reason: message };
@@ -90,7 +91,9 @@ export function createStatusChecker(deps: {
       returning id`);
     const ids = rowsOf<{ id: string }>(result).map((r) => r.id);
     if (ids.length === 0) return [];
-    const rows = await Promise.all(ids.map((id) => db.select().from(mcpServers).where(eq(mcpServers.id, id))));
+    const rows = await Promise.all(
+      ids.map((id) => db.select().from(mcpServers).where(eq(mcpServers.id, id))),
+    );
     return rows.flat();
   }
 
@@ -133,7 +136,8 @@ export function createStatusChecker(deps: {
     },
     /** Answers from the stored check, probing afresh when it is older than the interval. */
     async statusOf(row: ServerRow) {
-      const stale = !row.lastCheckedAt || clock.now().getTime() - row.lastCheckedAt.getTime() > deps.intervalSec * 1000;
+      const stale =
+        !row.lastCheckedAt || clock.now().getTime() - row.lastCheckedAt.getTime() > deps.intervalSec * 1000;
       const current = stale ? await checkNow(row) : row;
       return {
         status: current.status,

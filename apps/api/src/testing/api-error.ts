@@ -21,7 +21,11 @@ function allKeys(value: unknown, into = new Set<string>()): Set<string> {
  * Asserts a REST error response: the status, the stable code, the one JSON shape, and no stack
  * trace or source location anywhere in it. Returns the body for further assertions.
  */
-export function expectApiError(res: TestResponse, status: number, code: string): z.infer<typeof StrictApiError> {
+export function expectApiError(
+  res: TestResponse,
+  status: number,
+  code: string,
+): z.infer<typeof StrictApiError> {
   expect(res.status, `body: ${JSON.stringify(res.body)}`).toBe(status);
   expect(res.headers.get("content-type")).toMatch(/^application\/json/);
   const body = StrictApiError.parse(res.body);

@@ -15,9 +15,15 @@ export interface TestResponse<T = any> {
 
 export interface TestApp extends RunningApp {
   db: DbHandle;
-  request<T = any>(method: string, path: string, opts?: { body?: unknown; token?: string; headers?: Record<string, string> }): Promise<TestResponse<T>>;
+  request<T = any>(
+    method: string,
+    path: string,
+    opts?: { body?: unknown; token?: string; headers?: Record<string, string> },
+  ): Promise<TestResponse<T>>;
   /** Full email-OTP sign-in through the real endpoints, reading the code from the development outbox. */
-  signIn(email: string): Promise<{ access_token: string; refresh_token: string; user: any; is_new_user: boolean }>;
+  signIn(
+    email: string,
+  ): Promise<{ access_token: string; refresh_token: string; user: any; is_new_user: boolean }>;
   latestCode(email: string): Promise<string>;
 }
 
@@ -41,6 +47,8 @@ export function manualClock(start = new Date()): Clock & { advance(ms: number): 
  */
 export async function startTestApp(
   opts: {
+    /** Run the background status checker (default true). */
+    statusChecks?: boolean;
     env?: Record<string, string>;
     clock?: Clock;
     dbHandle?: DbHandle;
@@ -71,10 +79,15 @@ export async function startTestApp(
     ...(opts.clock ? { clock: opts.clock } : {}),
     ...(opts.mailer ? { mailer: opts.mailer } : {}),
     ...(opts.logger ? { logger: opts.logger } : {}),
+    ...(opts.statusChecks !== undefined ? { statusChecks: opts.statusChecks } : {}),
   });
   const db = testDb ?? app.services.dbHandle;
 
-  async function request<T>(method: string, path: string, o: { body?: unknown; token?: string; headers?: Record<string, string> } = {}) {
+  async function request<T>(
+    method: string,
+    path: string,
+    o: { body?: unknown; token?: string; headers?: Record<string, string> } = {},
+  ) {
     const headers: Record<string, string> = { ...o.headers };
     if (o.body !== undefined) headers["content-type"] ??= "application/json";
     if (o.token) headers.authorization = `Bearer ${o.token}`;
@@ -94,7 +107,10 @@ export async function startTestApp(
 
   async function latestCode(email: string): Promise<string> {
     for (let i = 0; i < 50; i++) {
-      const res = await request<{ messages: { code?: string }[] }>("GET", `/api/v1/dev/outbox?email=${encodeURIComponent(email)}`);
+      const res = await request<{ messages: { code?: string }[] }>(
+        "GET",
+        `/api/v1/dev/outbox?email=${encodeURIComponent(email)}`,
+      );
       const code = res.body?.messages?.[0]?.code;
       if (code) return code;
       await new Promise((r) => setTimeout(r, 20));

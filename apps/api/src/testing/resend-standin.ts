@@ -59,7 +59,8 @@ export async function startResendStandIn(opts: { apiKey?: string } = {}): Promis
 
   const server = createServer((req, res) => {
     handle(req, res).catch(() => {
-      if (!res.headersSent) sendJson(res, 500, { statusCode: 500, name: "application_error", message: "stand-in failed" });
+      if (!res.headersSent)
+        sendJson(res, 500, { statusCode: 500, name: "application_error", message: "stand-in failed" });
     });
   });
 
@@ -67,11 +68,19 @@ export async function startResendStandIn(opts: { apiKey?: string } = {}): Promis
     const body = await readBody(req);
     const path = (req.url ?? "/").split("?")[0];
     if (req.method !== "POST" || path !== "/emails") {
-      return sendJson(res, 404, { statusCode: 404, name: "not_found", message: "The requested endpoint does not exist." });
+      return sendJson(res, 404, {
+        statusCode: 404,
+        name: "not_found",
+        message: "The requested endpoint does not exist.",
+      });
     }
     const auth = req.headers.authorization;
     if (!auth) {
-      return sendJson(res, 401, { statusCode: 401, name: "missing_api_key", message: "Missing API key in the authorization header." });
+      return sendJson(res, 401, {
+        statusCode: 401,
+        name: "missing_api_key",
+        message: "Missing API key in the authorization header.",
+      });
     }
     if (auth !== `Bearer ${apiKey}`) {
       return sendJson(res, 403, { statusCode: 403, name: "invalid_api_key", message: "API key is invalid" });
@@ -107,7 +116,12 @@ export async function startResendStandIn(opts: { apiKey?: string } = {}): Promis
       status,
       receivedAt: new Date(),
     });
-    if (failure) return sendJson(res, failure.status, { statusCode: failure.status, name: failure.name, message: failure.message });
+    if (failure)
+      return sendJson(res, failure.status, {
+        statusCode: failure.status,
+        name: failure.name,
+        message: failure.message,
+      });
     return sendJson(res, 200, { id });
   }
 

@@ -9,7 +9,10 @@ let n = 0;
 const signInFresh = (label: string) => app.signIn(`${label}-${++n}@example.com`);
 
 beforeAll(async () => {
-  app = await startTestApp({ clock, env: { MCPDECK_RATE_LIMIT_AUTH: "1000000", MCPDECK_RATE_LIMIT_API: "1000000" } });
+  app = await startTestApp({
+    clock,
+    env: { MCPDECK_RATE_LIMIT_AUTH: "1000000", MCPDECK_RATE_LIMIT_API: "1000000" },
+  });
 });
 afterAll(() => app?.close());
 
@@ -45,9 +48,22 @@ describe("PUT /user/profile", () => {
 
   it("refuses usernames outside 3–32 of a–z, 0–9, _ and -, naming the field", async () => {
     const session = await signInFresh("rules");
-    for (const username of ["ab", "x".repeat(33), "with space", "émile", "dot.ted", "", "semi;colon", 42, null]) {
+    for (const username of [
+      "ab",
+      "x".repeat(33),
+      "with space",
+      "émile",
+      "dot.ted",
+      "",
+      "semi;colon",
+      42,
+      null,
+    ]) {
       const body = expectApiError(await update(session.access_token, { username }), 400, "VALIDATION_FAILED");
-      expect(body.issues?.map((i) => i.path), String(username)).toEqual(["username"]);
+      expect(
+        body.issues?.map((i) => i.path),
+        String(username),
+      ).toEqual(["username"]);
     }
     expect((await update(session.access_token, { username: "abc" })).status).toBe(200);
     expect((await update(session.access_token, { username: "z".repeat(32) })).status).toBe(200);
@@ -55,7 +71,11 @@ describe("PUT /user/profile", () => {
 
   it("refuses fields that cannot be changed here, naming them", async () => {
     const session = await signInFresh("strict");
-    const body = expectApiError(await update(session.access_token, { email: "other@example.com" }), 400, "VALIDATION_FAILED");
+    const body = expectApiError(
+      await update(session.access_token, { email: "other@example.com" }),
+      400,
+      "VALIDATION_FAILED",
+    );
     expect(body.issues?.map((i) => i.path)).toEqual(["email"]);
   });
 
@@ -99,8 +119,16 @@ describe("PUT /user/profile", () => {
   });
 
   it("needs a token and a JSON body", async () => {
-    expectApiError(await app.request("PUT", PROFILE, { body: { username: "nobody" } }), 401, "UNAUTHENTICATED");
+    expectApiError(
+      await app.request("PUT", PROFILE, { body: { username: "nobody" } }),
+      401,
+      "UNAUTHENTICATED",
+    );
     const session = await signInFresh("json");
-    expectApiError(await app.request("PUT", PROFILE, { token: session.access_token, body: "{oops" }), 400, "VALIDATION_FAILED");
+    expectApiError(
+      await app.request("PUT", PROFILE, { token: session.access_token, body: "{oops" }),
+      400,
+      "VALIDATION_FAILED",
+    );
   });
 });

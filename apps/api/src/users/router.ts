@@ -19,13 +19,29 @@ const ProfileUpdate = ProfileUpdateInput.extend({
 
 export const userRouter = {
   profile: protectedProcedure
-    .meta({ openapi: { method: "GET", path: "/user/profile", tags: ["user"], protect: true, summary: "The signed-in user" } })
+    .meta({
+      openapi: {
+        method: "GET",
+        path: "/user/profile",
+        tags: ["user"],
+        protect: true,
+        summary: "The signed-in user",
+      },
+    })
     .input(z.void())
     .output(User)
     .query(({ ctx }) => toUser(ctx.user)),
 
   updateProfile: protectedProcedure
-    .meta({ openapi: { method: "PUT", path: "/user/profile", tags: ["user"], protect: true, summary: "Change the username" } })
+    .meta({
+      openapi: {
+        method: "PUT",
+        path: "/user/profile",
+        tags: ["user"],
+        protect: true,
+        summary: "Change the username",
+      },
+    })
     .input(ProfileUpdate)
     .output(User)
     .mutation(({ ctx, input }) => ctx.services.users.updateProfile(ctx.user, input)),

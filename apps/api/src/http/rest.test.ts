@@ -1,0 +1,85 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { expectApiError } from "../testing/api-error.js";
+import { startTestApp, type TestApp } from "../testing/harness.js";
+
+let app: TestApp;
+beforeAll(async () => {
+  app = await startTestApp({
+    env: { MCPDECK_RATE_LIMIT_AUTH: "1000000", MCPDECK_RATE_LIMIT_API: "1000000" },
+  });
+});
+afterAll(() => app?.close());
+
+describe("the REST facade", () => {
+  it("serves every operation of the OpenAPI document", async () => {
+    const doc = (await app.request("GET", "/api/v1/openapi.json")).body as {
+      paths: Record<string, Record<string, unknown>>;
+    };
+    const operations = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.keys(ops).map((method) => ({ method: method.toUpperCase(), path })),
+    );
+    expect(operations.length).toBeGreaterThanOrEqual(10);
+    for (const { method, path } of operations) {
+      const concrete = path.replace(/\{[^}]+\}/g, "00000000-0000-7000-8000-000000000000");
+      const res = await app.request(
+        method,
+        `/api/v1${concrete}`,
+        method === "GET" || method === "DELETE" ? {} : { body: {} },
+      );
+      // Whatever the answer (401, 400, 404 for the made-up id, …) it comes from the operation, not a missing route.
+      expect(String(res.body?.message), `${method} ${path}`).not.toMatch(/^No route for/);
+      expect(res.headers.get("content-type"), `${method} ${path}`).toMatch(/^application\/json/);
+    }
+  });
+
+  it("answers unknown routes and methods with 404 in the one error shape", async () => {
+    const unknown = expectApiError(await app.request("GET", "/api/v1/nothing/here"), 404, "NOT_FOUND");
+    expect(unknown.message).toContain("/api/v1/nothing/here");
+    expectApiError(await app.request("DELETE", "/api/v1/auth/otp/request"), 404, "NOT_FOUND");
+    expectApiError(await app.request("GET", "/api/v1/AUTH/otp/request"), 404, "NOT_FOUND");
+  });
+
+  it("accepts a trailing slash and a charset on the JSON content type", async () => {
+    const res = await app.request("POST", "/api/v1/auth/otp/request/", {
+      body: { email: "slash@example.com" },
+      headers: { "content-type": "application/json; charset=utf-8" },
+    });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ status: "sent", cooldown_sec: 30 });
+  });
+
+  it("reads GET input from the query string", async () => {
+    await app.request("POST", "/api/v1/auth/otp/request", { body: { email: "query@example.com" } });
+    await app.latestCode("query@example.com");
+    const filtered = await app.request("GET", "/api/v1/dev/outbox?email=QUERY@example.com");
+    expect(filtered.status).toBe(200);
+    expect(filtered.body.messages.map((m: { to: string }) => m.to)).toEqual(["query@example.com"]);
+    const unknownParam = await app.request("GET", "/api/v1/dev/outbox?mailbox=x");
+    expect(unknownParam.status).toBe(200);
+  });
+
+  it("coerces query-string scalars but takes JSON bodies as typed", async () => {
+    const session = await app.signIn("types@example.com");
+    const listed = await app.request("GET", "/api/v1/servers?limit=5", { token: session.access_token });
+    expect(listed.status).toBe(200);
+    const badLimit = await app.request("GET", "/api/v1/servers?limit=many", { token: session.access_token });
+    expect(expectApiError(badLimit, 400, "VALIDATION_FAILED").issues?.map((i) => i.path)).toEqual(["limit"]);
+    const created = await app.request("POST", "/api/v1/servers", {
+      token: session.access_token,
+      body: { name: "typed", url: "http://127.0.0.1:9/mcp", auth_method: "none", ssl_verify: "false" },
+    });
+    const body = expectApiError(created, 400, "VALIDATION_FAILED");
+    expect(body.issues?.map((i) => i.path)).toEqual(["ssl_verify"]);
+  });
+
+  it("keeps tRPC and REST answers of one operation identical", async () => {
+    const session = await app.signIn("both@example.com");
+    const rest = await app.request("GET", "/api/v1/user/profile", { token: session.access_token });
+    const trpc = await app.request("GET", "/trpc/user.profile", { token: session.access_token });
+    expect(trpc.body.result.data).toEqual(rest.body);
+    const restError = await app.request("GET", "/api/v1/user/profile", { token: "garbage" });
+    const trpcError = await app.request("GET", "/trpc/user.profile", { token: "garbage" });
+    expect(trpcError.status).toBe(restError.status);
+    expect(trpcError.body.error.data.error).toEqual(restError.body);
+  });
+});
