@@ -93,6 +93,22 @@ describe("connectMcp: Streamable HTTP", () => {
     expect(ms).toBeLessThan(1000);
   });
 
+  it("falls back to tools/list on servers that do not implement ping", async () => {
+    const pingless = await startStreamablePeer({ noPing: true });
+    const c = await connectMcp(cfg(pingless.url), { guard });
+    try {
+      await expect(c.client.ping()).rejects.toThrow(/not found/i);
+      const before = pingless.stats.posts;
+      expect(await c.ping()).toBeGreaterThanOrEqual(0);
+      expect(await c.ping()).toBeGreaterThanOrEqual(0);
+      // First ping: the refused ping and its tools/list; second: straight to tools/list.
+      expect(pingless.stats.posts - before).toBe(3);
+    } finally {
+      await c.close();
+      await pingless.close();
+    }
+  });
+
   it("calls tools", async () => {
     const r = await conn.callTool("add", { a: 2, b: 3 });
     expect(r.content).toEqual([{ type: "text", text: "5" }]);

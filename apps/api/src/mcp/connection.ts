@@ -24,6 +24,7 @@ import type {
   ResourceTemplate,
   Tool,
 } from "@modelcontextprotocol/sdk/types.js";
+import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
 import type { Agent } from "undici";
 import type { GuardedFetch, SsrfGuard } from "../net/ssrf.js";
 import {
@@ -474,15 +475,22 @@ class Connection implements McpConnection {
     }
   }
 
+  /** Round trip of `ping`, or of `tools/list` on servers that do not implement ping. */
   async ping(): Promise<number> {
     const t0 = performance.now();
     try {
-      await this.client.ping(this.requestOptions);
+      if (this.pingUnsupported) await this.client.listTools(undefined, this.requestOptions);
+      else await this.client.ping(this.requestOptions);
     } catch (err) {
+      if (!this.pingUnsupported && err instanceof McpError && err.code === ErrorCode.MethodNotFound) {
+        this.pingUnsupported = true;
+        return this.ping();
+      }
       this.fail(err);
     }
     return performance.now() - t0;
   }
+  private pingUnsupported = false;
 
   async callTool(
     name: string,

@@ -128,6 +128,8 @@ export interface StreamablePeerOptions {
   /** Status for requests carrying an unknown session id: 404 (spec) or 400 (common in examples). */
   unknownSessionStatus?: 404 | 400;
   path?: string;
+  /** Answer `ping` with "method not found", like servers that do not implement it. */
+  noPing?: boolean;
 }
 
 export interface StreamablePeer extends Peer {
@@ -192,7 +194,9 @@ export async function startStreamablePeer(opts: StreamablePeerOptions = {}): Pro
       transport.onclose = () => {
         if (transport.sessionId) sessions.delete(transport.sessionId);
       };
-      await createTestMcpServer().connect(transport);
+      const mcp = createTestMcpServer();
+      if (opts.noPing) mcp.server.removeRequestHandler("ping");
+      await mcp.connect(transport);
       await transport.handleRequest(req, res, body);
       return;
     }
