@@ -353,60 +353,55 @@ export function createServerService(deps: ServerServiceDeps) {
     }
   }
 
-  async function listTools(userId: string, serverId: string) {
+  /** Runs `fn` on the owner's warm connection; upstream failures become 502s with the reason. */
+  async function live<T>(userId: string, serverId: string, fn: (c: McpConnection) => Promise<T>): Promise<T> {
     const row = await getOwned(userId, serverId);
     try {
-      const tools = await withConnection(row, (c) => c.listTools());
-      return {
-        tools: tools.map((t) => ({
-          name: t.name,
-          ...(t.title ? { title: t.title } : {}),
-          ...(t.description ? { description: t.description } : {}),
-          input_schema: t.inputSchema as Record<string, unknown>,
-        })),
-      };
+      return await withConnection(row, fn);
     } catch (error) {
       throw connectionFailure(error, "upstream");
     }
+  }
+
+  async function listTools(userId: string, serverId: string) {
+    const tools = await live(userId, serverId, (c) => c.listTools());
+    return {
+      tools: tools.map((t) => ({
+        name: t.name,
+        ...(t.title ? { title: t.title } : {}),
+        ...(t.description ? { description: t.description } : {}),
+        input_schema: t.inputSchema as Record<string, unknown>,
+      })),
+    };
   }
 
   async function listResources(userId: string, serverId: string) {
-    const row = await getOwned(userId, serverId);
-    try {
-      const resources = await withConnection(row, (c) => c.listResources());
-      return {
-        resources: resources.map((r) => ({
-          uri: r.uri,
-          name: r.name,
-          ...(r.title ? { title: r.title } : {}),
-          ...(r.description ? { description: r.description } : {}),
-          ...(r.mimeType ? { mime_type: r.mimeType } : {}),
-        })),
-      };
-    } catch (error) {
-      throw connectionFailure(error, "upstream");
-    }
+    const resources = await live(userId, serverId, (c) => c.listResources());
+    return {
+      resources: resources.map((r) => ({
+        uri: r.uri,
+        name: r.name,
+        ...(r.title ? { title: r.title } : {}),
+        ...(r.description ? { description: r.description } : {}),
+        ...(r.mimeType ? { mime_type: r.mimeType } : {}),
+      })),
+    };
   }
 
   async function listPrompts(userId: string, serverId: string) {
-    const row = await getOwned(userId, serverId);
-    try {
-      const prompts = await withConnection(row, (c) => c.listPrompts());
-      return {
-        prompts: prompts.map((p) => ({
-          name: p.name,
-          ...(p.title ? { title: p.title } : {}),
-          ...(p.description ? { description: p.description } : {}),
-          arguments: (p.arguments ?? []).map((a) => ({
-            name: a.name,
-            ...(a.description ? { description: a.description } : {}),
-            ...(a.required !== undefined ? { required: a.required } : {}),
-          })),
+    const prompts = await live(userId, serverId, (c) => c.listPrompts());
+    return {
+      prompts: prompts.map((p) => ({
+        name: p.name,
+        ...(p.title ? { title: p.title } : {}),
+        ...(p.description ? { description: p.description } : {}),
+        arguments: (p.arguments ?? []).map((a) => ({
+          name: a.name,
+          ...(a.description ? { description: a.description } : {}),
+          ...(a.required !== undefined ? { required: a.required } : {}),
         })),
-      };
-    } catch (error) {
-      throw connectionFailure(error, "upstream");
-    }
+      })),
+    };
   }
 
   async function startOAuth(userId: string, serverId: string) {
