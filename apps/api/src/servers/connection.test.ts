@@ -151,6 +151,14 @@ describe("registered servers: tools and live status", () => {
     expect(online.status).toBe(200);
     expect(online.body.status).toBe("online");
     expect(online.body.latency).toBeGreaterThanOrEqual(0);
+    const [stored] = (await app.db.execute(
+      `select server_info from mcp_servers where id = '${server.id}'`,
+    )) as {
+      server_info: { name: string; transport: string } | string;
+    }[];
+    const info =
+      typeof stored!.server_info === "string" ? JSON.parse(stored!.server_info) : stored!.server_info;
+    expect(info).toMatchObject({ name: "test-peer", transport: "streamable_http" });
     expect(new Date(online.body.last_checked).getTime()).toBeGreaterThan(Date.now() - 60_000);
     const port = peer.port;
     await peer.close();

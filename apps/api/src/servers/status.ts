@@ -10,6 +10,8 @@ export interface ProbeResult {
   status: "online" | "offline" | "error";
   latencyMs?: number;
   reason?: string;
+  /** What the server said about itself at the last successful check. */
+  serverInfo?: { name: string; version: string; protocol_version: string; transport: string };
 }
 
 /** Failures that retrying will not fix without the user: shown as `error`, not `offline`. */
@@ -40,8 +42,11 @@ export function createStatusChecker(deps: {
       return { status: "error", reason: "Authorization required: authorize mcpdeck to use this server." };
     }
     try {
-      const latencyMs = await servers.withConnection(row, (c) => c.ping());
-      return { status: "online", latencyMs: Math.round(latencyMs) };
+      return await servers.withConnection(row, async (c) => ({
+        status: "online" as const,
+        latencyMs: Math.round(await c.ping()),
+        serverInfo: { ...c.serverInfo, protocol_version: c.protocolVersion, transport: c.transport },
+      }));
     } catch (error) {
       const code =
         error instanceof McpConnectionError || error instanceof SsrfError ? error.code : "PROTOCOL_ERROR";
@@ -63,6 +68,7 @@ export function createStatusChecker(deps: {
         status: result.status,
         latencyMs: result.latencyMs ?? null,
         statusReason: result.reason ?? null,
+        ...(result.serverInfo ? { serverInfo: result.serverInfo } : {}),
         lastCheckedAt: clock.now(),
         nextCheckAt: nextCheck(),
         checkLeaseUntil: null,
