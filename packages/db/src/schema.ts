@@ -92,6 +92,8 @@ export const mcpServers = pgTable(
     credentials: text("credentials"),
     /** OAuth tokens and client registration, encrypted the same way. */
     oauthState: text("oauth_state"),
+    /** Held by the one API process refreshing this server's OAuth tokens (others wait for it). */
+    oauthRefreshLeaseUntil: ts("oauth_refresh_lease_until"),
     timeoutSec: integer("timeout_sec").notNull().default(30),
     sslVerify: boolean("ssl_verify").notNull().default(true),
     status: text("status", { enum: ["online", "offline", "error"] })

@@ -124,3 +124,51 @@ describe("OAuth-protected MCP servers", () => {
     expect(res.body.issues[0].path).toBe("auth_method");
   });
 });
+
+describe("OAuth across API processes", () => {
+  it("refreshes a server's tokens once even when two processes need them at the same moment", async () => {
+    const { createTestDb } = await import("@mcpdeck/db/testing");
+    const { mkdtempSync, rmSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const shortLived = await startDemoMcpServer({ port: 0, oauth: true, accessTokenTtlSec: 2 });
+    const db = await createTestDb();
+    // One data dir: both processes share the signing and encryption keys, as a deployment would.
+    const dataDir = mkdtempSync(join(tmpdir(), "mcpdeck-shared-"));
+    const a = await startTestApp({ dbHandle: db, dataDir, statusChecks: false });
+    const b = await startTestApp({ dbHandle: db, dataDir, statusChecks: false });
+    try {
+      const t = (await a.signIn("scale@example.com")).access_token;
+      const server = (
+        await a.request("POST", "/api/v1/servers", {
+          token: t,
+          body: { name: "shared", url: shortLived.url, auth_method: "oauth" },
+        })
+      ).body;
+      const start = await a.request("POST", `/api/v1/servers/${server.id}/oauth/start`, { token: t });
+      const consent = await fetch(start.body.authorization_url, { redirect: "manual" });
+      const back = new URL(consent.headers.get("location")!);
+      expect((await b.request("GET", `${back.pathname}${back.search}`)).status).toBe(302);
+      // Warm a connection in each process.
+      for (const app of [a, b])
+        expect((await app.request("GET", `/api/v1/servers/${server.id}/tools`, { token: t })).status).toBe(
+          200,
+        );
+      const issued = shortLived.oauth!.issuedTokenCount();
+      await new Promise((r) => setTimeout(r, 2500));
+      const results = await Promise.all(
+        [a, b, a, b, a, b].map((app) =>
+          app.request("GET", `/api/v1/servers/${server.id}/tools`, { token: t }),
+        ),
+      );
+      expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 200]);
+      expect(shortLived.oauth!.issuedTokenCount()).toBe(issued + 1);
+    } finally {
+      await a.close();
+      await b.close();
+      await db.close();
+      await shortLived.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 30_000);
+});

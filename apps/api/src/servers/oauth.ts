@@ -12,7 +12,7 @@ import type {
   OAuthTokens,
 } from "@modelcontextprotocol/sdk/shared/auth.js";
 import type { FetchLike } from "@modelcontextprotocol/sdk/shared/transport.js";
-import { and, eq } from "drizzle-orm";
+import { and, eq, isNull, lt, or } from "drizzle-orm";
 import type { Clock } from "../clock.js";
 import type { CredentialCipher } from "../crypto/credentials.js";
 
@@ -26,6 +26,13 @@ export interface StoredOAuthState {
 }
 
 const STATE_TTL_MS = 10 * 60_000;
+/** How long one process may hold a server's refresh before others may take over. */
+const REFRESH_LEASE_MS = 30_000;
+
+const withoutObtainedAt = ({
+  obtained_at: _obtainedAt,
+  ...tokens
+}: NonNullable<StoredOAuthState["tokens"]>): OAuthTokens => tokens;
 
 export const oauthStateAad = (serverId: string, userId: string) =>
   `mcp_servers:${serverId}:${userId}:oauth_state`;
@@ -160,7 +167,8 @@ export class DbOAuthProvider implements OAuthClientProvider {
   async tokens(): Promise<OAuthTokens | undefined> {
     const state = await this.load();
     if (!state.tokens || state.needs_authorization) return undefined;
-    const { obtained_at: obtainedAt, ...tokens } = state.tokens;
+    const obtainedAt = state.tokens.obtained_at;
+    const tokens = withoutObtainedAt(state.tokens);
     if (tokens.expires_in && tokens.refresh_token) {
       const lifetimeMs = tokens.expires_in * 1000;
       const margin = Math.min(30_000, lifetimeMs / 4);
@@ -174,17 +182,25 @@ export class DbOAuthProvider implements OAuthClientProvider {
     return tokens;
   }
 
+  /**
+   * Refreshes under a lease on the server's row, so that across every API process one refresh runs
+   * at a time; the others wait for it and use the tokens it stored. The stored refresh token is
+   * re-read before spending it: a rotated token is never sent twice.
+   */
   private async refreshNow(refreshToken: string): Promise<OAuthTokens | undefined> {
-    // Another caller may have refreshed between our read and now: use its tokens, never spend the
-    // old refresh token twice.
-    const current = (await this.load()).tokens;
-    if (current && current.refresh_token !== refreshToken) {
-      const { obtained_at: _obtainedAt, ...tokens } = current;
-      return tokens;
+    const waitUntil = Date.now() + REFRESH_LEASE_MS;
+    for (;;) {
+      const current = (await this.load()).tokens;
+      if (current && current.refresh_token !== refreshToken) return withoutObtainedAt(current);
+      if (await this.acquireRefreshLease()) break;
+      if (Date.now() > waitUntil) return undefined;
+      await new Promise((r) => setTimeout(r, 50));
     }
-    const client = await this.clientInformation();
-    if (!client) return undefined;
     try {
+      const current = (await this.load()).tokens;
+      if (current && current.refresh_token !== refreshToken) return withoutObtainedAt(current);
+      const client = await this.clientInformation();
+      if (!client) return undefined;
       const info = await discoverOAuthServerInfo(this.server.url, { fetchFn: this.deps.fetchFn });
       const fresh = await refreshAuthorization(info.authorizationServerUrl, {
         ...(info.authorizationServerMetadata ? { metadata: info.authorizationServerMetadata } : {}),
@@ -204,13 +220,32 @@ export class DbOAuthProvider implements OAuthClientProvider {
     } catch {
       // Leave it to the transport: a 401 runs the SDK's own recovery, ending in "authorization required".
       return undefined;
+    } finally {
+      await this.releaseRefreshLease();
     }
   }
 
-  /** Absolute expiry of the stored access token, if the server told us one. */
-  async tokenExpiresAt(): Promise<number | undefined> {
-    const t = (await this.load()).tokens;
-    return t?.expires_in ? t.obtained_at + t.expires_in * 1000 : undefined;
+  private async acquireRefreshLease(): Promise<boolean> {
+    const now = this.deps.clock.now();
+    const won = await this.deps.db
+      .update(mcpServers)
+      .set({ oauthRefreshLeaseUntil: new Date(now.getTime() + REFRESH_LEASE_MS) })
+      .where(
+        and(
+          eq(mcpServers.id, this.server.id),
+          eq(mcpServers.userId, this.server.userId),
+          or(isNull(mcpServers.oauthRefreshLeaseUntil), lt(mcpServers.oauthRefreshLeaseUntil, now)),
+        ),
+      )
+      .returning({ id: mcpServers.id });
+    return won.length > 0;
+  }
+
+  private async releaseRefreshLease(): Promise<void> {
+    await this.deps.db
+      .update(mcpServers)
+      .set({ oauthRefreshLeaseUntil: null })
+      .where(and(eq(mcpServers.id, this.server.id), eq(mcpServers.userId, this.server.userId)));
   }
 
   async hasTokens(): Promise<boolean> {

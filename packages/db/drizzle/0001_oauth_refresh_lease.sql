@@ -1,0 +1,1 @@
+ALTER TABLE "mcp_servers" ADD COLUMN "oauth_refresh_lease_until" timestamp with time zone;
