@@ -203,9 +203,26 @@ function attachWebSockets(app: FastifyInstance, services: AppServices, wsRoutes?
   trpcWss.on("connection", trpcHandler);
 
   app.server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    void routeUpgrade(req, socket, head).catch((error) => {
+      services.log.warn({ err: error }, "WebSocket upgrade failed");
+      socket.destroy();
+    });
+  });
+
+  async function routeUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer) {
     const origin = req.headers.origin;
     if (origin && !services.config.corsOrigins.includes(origin)) {
       socket.end("HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+      return;
+    }
+    // A new connection counts against the caller's API limit, like any request.
+    const ip = req.socket.remoteAddress ?? "unknown";
+    const limit = await services.rateLimiter.consume(`api:${ip}`, services.config.rateLimits.apiPerMin, 60);
+    if (!limit.allowed) {
+      services.metrics.inc("rate_limited_total");
+      socket.end(
+        `HTTP/1.1 429 Too Many Requests\r\nRetry-After: ${limit.resetSec}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
+      );
       return;
     }
     const path = (req.url ?? "/").split("?")[0]!;
@@ -219,7 +236,7 @@ function attachWebSockets(app: FastifyInstance, services: AppServices, wsRoutes?
       return;
     }
     socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
-  });
+  }
   app.addHook("onClose", async () => {
     for (const client of trpcWss.clients) client.terminate();
     trpcWss.close();

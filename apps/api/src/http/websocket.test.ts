@@ -56,3 +56,27 @@ describe("WebSocket upgrades", () => {
     expect(reply.result.data.email).toBe("ws@example.com");
   });
 });
+
+describe("WebSocket rate limits", () => {
+  it("count each upgrade against the caller's API limit", async () => {
+    const limited = await startTestApp({ env: { MCPDECK_RATE_LIMIT_API: "3" } });
+    try {
+      const url = `${limited.url.replace("http", "ws")}/trpc`;
+      const attempt = () =>
+        new Promise<number>((resolve) => {
+          const ws = new WebSocket(url);
+          ws.once("open", () => {
+            ws.close();
+            resolve(101);
+          });
+          ws.once("unexpected-response", (_req, res) => resolve(res.statusCode ?? 0));
+          ws.once("error", () => resolve(0));
+        });
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i++) statuses.push(await attempt());
+      expect(statuses).toEqual([101, 101, 101, 429]);
+    } finally {
+      await limited.close();
+    }
+  });
+});
