@@ -404,14 +404,20 @@ class Connection implements McpConnection {
     throw classifyMcpError(err, this.ctx);
   }
 
-  async listTools(): Promise<Tool[]> {
-    if (!this.client.getServerCapabilities()?.tools) return [];
+  /** Collects every page of a cursor-paginated list (bounded by MAX_PAGES). */
+  private async collect<T>(
+    supported: unknown,
+    page: (
+      params: { cursor: string } | undefined,
+    ) => Promise<{ items: T[]; nextCursor?: string | undefined }>,
+  ): Promise<T[]> {
+    if (!supported) return [];
     try {
-      const out: Tool[] = [];
+      const out: T[] = [];
       let cursor: string | undefined;
-      for (let page = 0; page < MAX_PAGES; page++) {
-        const r = await this.client.listTools(cursor ? { cursor } : undefined, this.requestOptions);
-        out.push(...r.tools);
+      for (let n = 0; n < MAX_PAGES; n++) {
+        const r = await page(cursor ? { cursor } : undefined);
+        out.push(...r.items);
         cursor = r.nextCursor;
         if (!cursor) break;
       }
@@ -421,58 +427,32 @@ class Connection implements McpConnection {
     }
   }
 
-  async listResources(): Promise<Resource[]> {
-    if (!this.client.getServerCapabilities()?.resources) return [];
-    try {
-      const out: Resource[] = [];
-      let cursor: string | undefined;
-      for (let page = 0; page < MAX_PAGES; page++) {
-        const r = await this.client.listResources(cursor ? { cursor } : undefined, this.requestOptions);
-        out.push(...r.resources);
-        cursor = r.nextCursor;
-        if (!cursor) break;
-      }
-      return out;
-    } catch (err) {
-      this.fail(err);
-    }
+  listTools(): Promise<Tool[]> {
+    return this.collect(this.client.getServerCapabilities()?.tools, async (params) => {
+      const r = await this.client.listTools(params, this.requestOptions);
+      return { items: r.tools, nextCursor: r.nextCursor };
+    });
   }
 
-  async listResourceTemplates(): Promise<ResourceTemplate[]> {
-    if (!this.client.getServerCapabilities()?.resources) return [];
-    try {
-      const out: ResourceTemplate[] = [];
-      let cursor: string | undefined;
-      for (let page = 0; page < MAX_PAGES; page++) {
-        const r = await this.client.listResourceTemplates(
-          cursor ? { cursor } : undefined,
-          this.requestOptions,
-        );
-        out.push(...r.resourceTemplates);
-        cursor = r.nextCursor;
-        if (!cursor) break;
-      }
-      return out;
-    } catch (err) {
-      this.fail(err);
-    }
+  listResources(): Promise<Resource[]> {
+    return this.collect(this.client.getServerCapabilities()?.resources, async (params) => {
+      const r = await this.client.listResources(params, this.requestOptions);
+      return { items: r.resources, nextCursor: r.nextCursor };
+    });
   }
 
-  async listPrompts(): Promise<Prompt[]> {
-    if (!this.client.getServerCapabilities()?.prompts) return [];
-    try {
-      const out: Prompt[] = [];
-      let cursor: string | undefined;
-      for (let page = 0; page < MAX_PAGES; page++) {
-        const r = await this.client.listPrompts(cursor ? { cursor } : undefined, this.requestOptions);
-        out.push(...r.prompts);
-        cursor = r.nextCursor;
-        if (!cursor) break;
-      }
-      return out;
-    } catch (err) {
-      this.fail(err);
-    }
+  listResourceTemplates(): Promise<ResourceTemplate[]> {
+    return this.collect(this.client.getServerCapabilities()?.resources, async (params) => {
+      const r = await this.client.listResourceTemplates(params, this.requestOptions);
+      return { items: r.resourceTemplates, nextCursor: r.nextCursor };
+    });
+  }
+
+  listPrompts(): Promise<Prompt[]> {
+    return this.collect(this.client.getServerCapabilities()?.prompts, async (params) => {
+      const r = await this.client.listPrompts(params, this.requestOptions);
+      return { items: r.prompts, nextCursor: r.nextCursor };
+    });
   }
 
   /** Round trip of `ping`, or of `tools/list` on servers that do not implement ping. */
