@@ -218,4 +218,25 @@ describe("loadConfig", () => {
     expect(config.mail.resendApiKey).toBe("re_123");
     expect(config.host).toBe("localhost");
   });
+
+  it("opens private networks by default only outside production, and reads the allow-list", () => {
+    expect(loadConfig({ MCPDECK_DATA_DIR: tempDir() }).network).toEqual({
+      allowPrivateNetworks: true,
+      allowedHosts: [],
+    });
+    expect(loadConfig(production()).network.allowPrivateNetworks).toBe(false);
+    const custom = loadConfig({
+      ...production(),
+      MCPDECK_ALLOW_PRIVATE_NETWORKS: "true",
+      MCPDECK_ALLOWED_HOSTS: " mcp.internal, *.corp.example,10.0.0.0/8,,",
+    });
+    expect(custom.network).toEqual({
+      allowPrivateNetworks: true,
+      allowedHosts: ["mcp.internal", "*.corp.example", "10.0.0.0/8"],
+    });
+    expect(
+      loadConfig({ MCPDECK_DATA_DIR: tempDir(), MCPDECK_ALLOW_PRIVATE_NETWORKS: "false" }).network
+        .allowPrivateNetworks,
+    ).toBe(false);
+  });
 });

@@ -1,7 +1,14 @@
 import { HealthOutput, OutboxOutput } from "@mcpdeck/contracts";
 import { z } from "zod";
 import { AppError } from "../errors.js";
+import type { AppServices } from "../services.js";
 import { publicProcedure } from "../trpc.js";
+
+/** Liveness plus database reachability; shared by `/api/v1/healthz`, tRPC and the root `/healthz`. */
+export async function checkHealth(services: AppServices) {
+  const ok = await services.dbHandle.ping();
+  return { status: ok ? ("ok" as const) : ("degraded" as const), ts: services.clock.now().toISOString() };
+}
 
 export const healthRouter = {
   healthz: publicProcedure
@@ -16,12 +23,9 @@ export const healthRouter = {
     .input(z.void())
     .output(HealthOutput)
     .query(async ({ ctx }) => {
-      const ok = await ctx.services.dbHandle.ping();
-      if (!ok) ctx.response.status = 503;
-      return {
-        status: ok ? ("ok" as const) : ("degraded" as const),
-        ts: ctx.services.clock.now().toISOString(),
-      };
+      const health = await checkHealth(ctx.services);
+      if (health.status !== "ok") ctx.response.status = 503;
+      return health;
     }),
 };
 

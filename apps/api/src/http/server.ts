@@ -9,6 +9,7 @@ import { getWSConnectionHandler } from "@trpc/server/adapters/ws";
 import Fastify, { type FastifyInstance, type FastifyRequest, LogController } from "fastify";
 import { WebSocketServer } from "ws";
 import { AppError, resolveAppError, toApiError } from "../errors.js";
+import { checkHealth } from "../health/router.js";
 import { buildOpenApiDocument } from "../openapi.js";
 import { appRouter } from "../root.js";
 import type { AppServices } from "../services.js";
@@ -149,12 +150,9 @@ export async function buildHttpServer(services: AppServices, opts: { wsRoutes?: 
   app.get(`${API_PREFIX}/metrics`, async (_req, reply) =>
     reply.type("text/plain; version=0.0.4").send(services.metrics.render()),
   );
-  app.get("/healthz", async (req, reply) => {
-    const ok = await services.dbHandle.ping();
-    void req;
-    return reply
-      .status(ok ? 200 : 503)
-      .send({ status: ok ? "ok" : "degraded", ts: services.clock.now().toISOString() });
+  app.get("/healthz", async (_req, reply) => {
+    const health = await checkHealth(services);
+    return reply.status(health.status === "ok" ? 200 : 503).send(health);
   });
 
   if (config.webDist && existsSync(config.webDist)) {

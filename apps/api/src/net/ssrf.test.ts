@@ -3,14 +3,7 @@ import type { AddressInfo } from "node:net";
 import type { buildConnector } from "undici";
 import { request as undiciRequest } from "undici";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import {
-  createSsrfGuard,
-  DnsError,
-  type ResolvedAddress,
-  type Resolver,
-  SsrfError,
-  ssrfPolicyFromEnv,
-} from "./ssrf.js";
+import { createSsrfGuard, DnsError, type ResolvedAddress, type Resolver, SsrfError } from "./ssrf.js";
 
 /**
  * NETWORK RULE: every socket these tests open goes to loopback. Forbidden addresses are proven to be
@@ -526,18 +519,5 @@ describe("SSRF guard: real loopback server", () => {
       await expect(fetch(`http://127.0.0.1:${port}/loop`)).rejects.toThrow(/Too many redirects/);
       expect(seen.length).toBe(6);
     });
-  });
-});
-
-describe("ssrfPolicyFromEnv", () => {
-  it("parses the flag and the host list", () => {
-    expect(ssrfPolicyFromEnv({})).toEqual({ allowPrivateNetworks: false, allowedHosts: [] });
-    expect(
-      ssrfPolicyFromEnv({
-        MCPDECK_ALLOW_PRIVATE_NETWORKS: "TRUE",
-        MCPDECK_ALLOWED_HOSTS: " mcp.internal, *.corp.example 10.0.0.0/8,,",
-      }),
-    ).toEqual({ allowPrivateNetworks: true, allowedHosts: ["mcp.internal", "*.corp.example", "10.0.0.0/8"] });
-    expect(ssrfPolicyFromEnv({ MCPDECK_ALLOW_PRIVATE_NETWORKS: "false" }).allowPrivateNetworks).toBe(false);
   });
 });

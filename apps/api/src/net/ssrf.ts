@@ -449,15 +449,3 @@ export function createSsrfGuard(options: SsrfGuardOptions): SsrfGuard {
 export function classifyIp(address: string, policy: SsrfPolicy): IpVerdict {
   return createSsrfGuard({ ...policy, resolve: async () => [] }).classifyIp(address);
 }
-
-/**
- * Reads the policy from MCPDECK_ALLOW_PRIVATE_NETWORKS ("true"/"1"/"yes") and MCPDECK_ALLOWED_HOSTS
- * (comma- or whitespace-separated hostnames, "*.suffix" patterns and CIDRs).
- */
-export function ssrfPolicyFromEnv(env: Record<string, string | undefined> = process.env): SsrfPolicy {
-  const flag = (env.MCPDECK_ALLOW_PRIVATE_NETWORKS ?? "").trim().toLowerCase();
-  return {
-    allowPrivateNetworks: flag === "true" || flag === "1" || flag === "yes",
-    allowedHosts: (env.MCPDECK_ALLOWED_HOSTS ?? "").split(/[\s,]+/).filter((h) => h !== ""),
-  };
-}

@@ -1,5 +1,5 @@
 import { type Database, mcpServers, rowsOf } from "@mcpdeck/db";
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import type { FastifyBaseLogger } from "fastify";
 import type { Clock } from "../clock.js";
 import { McpConnectionError } from "../mcp/index.js";
@@ -97,10 +97,7 @@ export function createStatusChecker(deps: {
       returning id`);
     const ids = rowsOf<{ id: string }>(result).map((r) => r.id);
     if (ids.length === 0) return [];
-    const rows = await Promise.all(
-      ids.map((id) => db.select().from(mcpServers).where(eq(mcpServers.id, id))),
-    );
-    return rows.flat();
+    return db.select().from(mcpServers).where(inArray(mcpServers.id, ids));
   }
 
   async function tick() {
