@@ -1,4 +1,5 @@
 import type { DbHandle } from "@mcpdeck/db";
+import { type ConnectionPool, createConnectionPool, createSsrfGuard, type SsrfGuard } from "@mcpdeck/mcp";
 import type { FastifyBaseLogger as Logger } from "fastify";
 import { createMailer, type Mailer } from "./auth/mailer.js";
 import { type AuthService, createAuthService } from "./auth/service.js";
@@ -7,9 +8,7 @@ import type { Clock } from "./clock.js";
 import type { Config } from "./config/config.js";
 import { type CredentialCipher, createCredentialCipher } from "./crypto/credentials.js";
 import { createRateLimiter, type RateLimiter } from "./http/rate-limit.js";
-import { type ConnectionPool, createConnectionPool } from "./mcp/pool.js";
 import { createMetrics, type Metrics } from "./metrics.js";
-import { createSsrfGuard, type SsrfGuard } from "./net/ssrf.js";
 import { registerDemoServer } from "./servers/demo.js";
 import { createOAuthStateCodec } from "./servers/oauth.js";
 import { createServerService, type ServerService } from "./servers/service.js";

@@ -9,10 +9,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig, startApp } from "@mcpdeck/api";
-import { createConnectionPool, type McpEndpointConfig } from "@mcpdeck/api/mcp";
-import { createSsrfGuard } from "@mcpdeck/api/net";
 import { createTestDb } from "@mcpdeck/db/testing";
 import { startDemoMcpServer } from "@mcpdeck/demo-mcp";
+import { createConnectionPool, createSsrfGuard, type McpEndpointConfig } from "@mcpdeck/mcp";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 

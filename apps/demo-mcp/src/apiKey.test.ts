@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DemoMcpHandle, startDemoMcpServer } from "./index.js";
-import { connectSse, connectStreamable, INITIALIZE_BODY, MCP_POST_HEADERS } from "./testUtils.js";
+import { connectSse, connectStreamable, INITIALIZE_BODY, MCP_POST_HEADERS } from "./testing/utils.js";
 
 const KEY = "demo-key-123";
 let handle: DemoMcpHandle;

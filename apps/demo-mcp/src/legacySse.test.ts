@@ -8,7 +8,7 @@ import {
   INITIALIZE_BODY,
   MCP_POST_HEADERS,
   textOf,
-} from "./testUtils.js";
+} from "./testing/utils.js";
 
 describe("legacy HTTP+SSE transport", () => {
   it("is served alongside streamable HTTP by default", async () => {

@@ -9,7 +9,7 @@ import type {
 } from "@modelcontextprotocol/sdk/shared/auth.js";
 import { afterEach, describe, expect, it } from "vitest";
 import { type DemoMcpHandle, startDemoMcpServer } from "./index.js";
-import { INITIALIZE_BODY, MCP_POST_HEADERS, newClient } from "./testUtils.js";
+import { INITIALIZE_BODY, MCP_POST_HEADERS, newClient } from "./testing/utils.js";
 
 /** In-memory OAuth client for tests. The redirect URI is never contacted: we read `Location` ourselves. */
 class TestOAuthClient implements OAuthClientProvider {

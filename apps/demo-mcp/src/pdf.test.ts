@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { escapePdfString, type PdfBlock, renderPdf, textWidth, toWinAnsi, wrapText } from "./pdf.js";
 import { reportBlocks, slugify } from "./report.js";
-import { validatePdf } from "./testUtils.js";
+import { validatePdf } from "./testing/utils.js";
 
 describe("pdf writer", () => {
   it("writes a valid single-page PDF 1.4 with Helvetica", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { crc32, encodePng, RgbCanvas, renderBarChart } from "./png.js";
-import { decodePng } from "./testUtils.js";
+import { decodePng } from "./testing/utils.js";
 
 describe("png encoder", () => {
   it("computes the standard CRC-32", () => {

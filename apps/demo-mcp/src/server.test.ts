@@ -18,7 +18,7 @@ import {
   textOf,
   validatePdf,
   waitFor,
-} from "./testUtils.js";
+} from "./testing/utils.js";
 
 const REFERENCE_DATE = "2025-06-01";
 

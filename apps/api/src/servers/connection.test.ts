@@ -1,12 +1,12 @@
 import { type DemoMcpHandle, startDemoMcpServer } from "@mcpdeck/demo-mcp";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   brokenHandlers,
   closedPort,
   selfSignedCert,
   startHttpPeer,
   startStreamablePeer,
-} from "../mcp/test-peers.js";
+} from "@mcpdeck/mcp/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "../testing/harness.js";
 
 let app: TestApp;

@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { type DemoMcpHandle, startDemoMcpServer } from "@mcpdeck/demo-mcp";
+import { startHttpPeer } from "@mcpdeck/mcp/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../logger.js";
-import { startHttpPeer } from "../mcp/test-peers.js";
 import { startTestApp, type TestApp } from "../testing/harness.js";
 
 const KEY = `sk-live-${randomBytes(16).toString("hex")}`;

@@ -9,20 +9,21 @@ import {
   parseCredentials,
 } from "@mcpdeck/contracts";
 import { type Database, isUniqueViolation, mcpServers, newId } from "@mcpdeck/db";
-import { auth as runOAuth } from "@modelcontextprotocol/sdk/client/auth.js";
-import { and, asc, eq, gt, or } from "drizzle-orm";
-import type { Clock } from "../clock.js";
-import type { Config } from "../config/config.js";
-import type { CredentialCipher } from "../crypto/credentials.js";
-import { AppError, notFound } from "../errors.js";
 import {
   type ConnectionPool,
   connectMcp,
   type McpConnection,
   McpConnectionError,
   type McpEndpointConfig,
-} from "../mcp/index.js";
-import { SsrfError, type SsrfGuard } from "../net/ssrf.js";
+  SsrfError,
+  type SsrfGuard,
+} from "@mcpdeck/mcp";
+import { auth as runOAuth } from "@modelcontextprotocol/sdk/client/auth.js";
+import { and, asc, eq, gt, or } from "drizzle-orm";
+import type { Clock } from "../clock.js";
+import type { Config } from "../config/config.js";
+import type { CredentialCipher } from "../crypto/credentials.js";
+import { AppError, notFound } from "../errors.js";
 import { DbOAuthProvider, type OAuthStateCodec } from "./oauth.js";
 
 export type ServerRow = typeof mcpServers.$inferSelect;

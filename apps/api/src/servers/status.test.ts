@@ -1,7 +1,7 @@
 import { createTestDb } from "@mcpdeck/db/testing";
 import { type DemoMcpHandle, startDemoMcpServer } from "@mcpdeck/demo-mcp";
+import { startStreamablePeer } from "@mcpdeck/mcp/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startStreamablePeer } from "../mcp/test-peers.js";
 import { manualClock, startTestApp, type TestApp } from "../testing/harness.js";
 
 describe("background status checks across API processes", () => {

@@ -1,9 +1,8 @@
 import { type Database, mcpServers, rowsOf } from "@mcpdeck/db";
+import { McpConnectionError, SsrfError } from "@mcpdeck/mcp";
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { FastifyBaseLogger } from "fastify";
 import type { Clock } from "../clock.js";
-import { McpConnectionError } from "../mcp/index.js";
-import { SsrfError } from "../net/ssrf.js";
 import type { ServerRow, ServerService } from "./service.js";
 
 export interface ProbeResult {

@@ -26,7 +26,6 @@ import type {
 } from "@modelcontextprotocol/sdk/types.js";
 import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
 import type { Agent } from "undici";
-import type { GuardedFetch, SsrfGuard } from "../net/ssrf.js";
 import {
   type ClassifyContext,
   classifyMcpError,
@@ -36,6 +35,7 @@ import {
   McpConnectionError,
   timeoutMessage,
 } from "./errors.js";
+import type { GuardedFetch, SsrfGuard } from "./net/ssrf.js";
 
 export interface McpEndpointConfig {
   url: string;

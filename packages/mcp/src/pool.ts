@@ -29,7 +29,6 @@ import type {
   ResourceTemplate,
   Tool,
 } from "@modelcontextprotocol/sdk/types.js";
-import type { SsrfGuard } from "../net/ssrf.js";
 import {
   type CallToolOptions,
   type ConnectDeps,
@@ -38,6 +37,7 @@ import {
   type McpEndpointConfig,
 } from "./connection.js";
 import { McpConnectionError } from "./errors.js";
+import type { SsrfGuard } from "./net/ssrf.js";
 
 export interface ConnectionPoolOptions {
   guard: SsrfGuard;

@@ -1,8 +1,8 @@
 import { StreamableHTTPError } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
 import { describe, expect, it } from "vitest";
-import { DnsError, SsrfError } from "../net/ssrf.js";
 import { type ClassifyContext, classifyMcpError, errorChain, McpConnectionError, redact } from "./errors.js";
+import { DnsError, SsrfError } from "./net/ssrf.js";
 
 const ctx = (extra: Partial<ClassifyContext> = {}): ClassifyContext => ({
   url: new URL("https://mcp.example.com/mcp"),

@@ -8,9 +8,9 @@ import type {
 } from "@modelcontextprotocol/sdk/shared/auth.js";
 import type { Progress } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createSsrfGuard, type Resolver } from "../net/ssrf.js";
 import { connectMcp, type McpConnection, type McpEndpointConfig } from "./connection.js";
 import { McpConnectionError } from "./errors.js";
+import { createSsrfGuard, type Resolver } from "./net/ssrf.js";
 import {
   brokenHandlers,
   closedPort,
@@ -20,7 +20,7 @@ import {
   startHttpPeer,
   startLegacySsePeer,
   startStreamablePeer,
-} from "./test-peers.js";
+} from "./testing/peers.js";
 
 /** Loopback only: private networks opened for the test peers; any other name fails like NXDOMAIN. */
 const noDns: Resolver = async (host) => {

@@ -8,7 +8,7 @@ import {
 } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { expect } from "vitest";
-import { crc32, PNG_SIGNATURE } from "./png.js";
+import { crc32, PNG_SIGNATURE } from "../png.js";
 
 export function newClient(): Client {
   return new Client({ name: "demo-mcp-tests", version: "0.0.0" }, { capabilities: {} });

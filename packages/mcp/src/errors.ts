@@ -6,7 +6,7 @@ import { UnauthorizedError } from "@modelcontextprotocol/sdk/client/auth.js";
 import { SseError } from "@modelcontextprotocol/sdk/client/sse.js";
 import { StreamableHTTPError } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
-import { DnsError, SsrfError } from "../net/ssrf.js";
+import { DnsError, SsrfError } from "./net/ssrf.js";
 
 export type McpFailureCode =
   | "DNS_FAILED"

@@ -2,11 +2,11 @@ import { performance } from "node:perf_hooks";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { Tool } from "@modelcontextprotocol/sdk/types.js";
 import { afterEach, describe, expect, it } from "vitest";
-import { createSsrfGuard, type Resolver } from "../net/ssrf.js";
 import { connectMcp, type McpConnection, type McpEndpointConfig } from "./connection.js";
 import { McpConnectionError } from "./errors.js";
+import { createSsrfGuard, type Resolver } from "./net/ssrf.js";
 import { configFingerprint, createConnectionPool } from "./pool.js";
-import { closedPort, type StreamablePeer, startStreamablePeer } from "./test-peers.js";
+import { closedPort, type StreamablePeer, startStreamablePeer } from "./testing/peers.js";
 
 const noDns: Resolver = async (host) => {
   throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: "ENOTFOUND" });

@@ -1,3 +1,4 @@
 export * from "./connection.js";
 export * from "./errors.js";
+export * from "./net/index.js";
 export * from "./pool.js";
