@@ -64,6 +64,11 @@ export interface ConnectionPool {
   withConnection<T>(key: string, cfg: McpEndpointConfig, fn: (c: McpConnection) => Promise<T>): Promise<T>;
   /** Closes and forgets the connection for `key` now (calls in flight on it fail). */
   evict(key: string): Promise<void>;
+  /**
+   * Takes the connection for `key` out of the pool: new callers get a fresh connection, calls in
+   * flight on the old one finish, and it is closed after the last of them.
+   */
+  retire(key: string): Promise<void>;
   closeAll(): Promise<void>;
   stats(): PoolStats;
 }
@@ -251,7 +256,7 @@ class Pool implements ConnectionPool {
       if (configFingerprint(cfg) === entry.fingerprint) {
         entry.cfgRef = cfg;
       } else {
-        this.retire(entry);
+        this.retireEntry(entry);
         if (entry.inFlight === 0) void this.closeEntry(entry);
         entry = undefined;
       }
@@ -357,7 +362,7 @@ class Pool implements ConnectionPool {
   }
 
   /** Takes the entry out of the pool; the caller closes it (now, or when its last call finishes). */
-  private retire(entry: Entry): void {
+  private retireEntry(entry: Entry): void {
     if (entry.retired) return;
     entry.retired = true;
     if (this.entries.get(entry.key) === entry) this.entries.delete(entry.key);
@@ -367,7 +372,7 @@ class Pool implements ConnectionPool {
 
   /** Retires and closes immediately, even under in-flight calls (explicit eviction / closeAll). */
   async evictEntry(entry: Entry): Promise<void> {
-    this.retire(entry);
+    this.retireEntry(entry);
     await this.closeEntry(entry);
   }
 
@@ -381,6 +386,13 @@ class Pool implements ConnectionPool {
   async evict(key: string): Promise<void> {
     const entry = this.entries.get(key);
     if (entry) await this.evictEntry(entry);
+  }
+
+  async retire(key: string): Promise<void> {
+    const entry = this.entries.get(key);
+    if (!entry) return;
+    this.retireEntry(entry);
+    if (entry.inFlight === 0) await this.closeEntry(entry);
   }
 
   async closeAll(): Promise<void> {

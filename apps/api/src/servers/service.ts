@@ -179,7 +179,8 @@ export function createServerService(deps: ServerServiceDeps) {
     };
   }
 
-  const poolKey = (row: ServerRow) => `${row.userId}:${row.id}`;
+  /** The one key of a server's pooled connection: per user, so users never share a connection. */
+  const poolKey = (row: Pick<ServerRow, "userId" | "id">) => `${row.userId}:${row.id}`;
 
   function withConnection<T>(row: ServerRow, fn: (c: McpConnection) => Promise<T>): Promise<T> {
     return pool.withConnection(poolKey(row), endpointFor(row), fn);
@@ -265,6 +266,11 @@ export function createServerService(deps: ServerServiceDeps) {
     if (input.url !== undefined) await checkDestination(input.url);
     const endpointChanged =
       authChanged || credentials !== undefined || (input.url !== undefined && input.url !== row.url);
+    // What a pooled connection was opened with: a change needs a new connection; a rename does not.
+    const connectionChanged =
+      endpointChanged ||
+      (input.timeout !== undefined && input.timeout !== row.timeoutSec) ||
+      (input.ssl_verify !== undefined && input.ssl_verify !== row.sslVerify);
     try {
       const [updated] = await db
         .update(mcpServers)
@@ -282,7 +288,8 @@ export function createServerService(deps: ServerServiceDeps) {
         .where(and(eq(mcpServers.id, serverId), eq(mcpServers.userId, userId)))
         .returning();
       if (!updated) throw notFound("MCP server");
-      await pool.evict(poolKey(updated));
+      // Calls running on the old connection finish on it; new calls open one with the new settings.
+      if (connectionChanged) await pool.retire(poolKey(updated));
       return toMcpServer(updated);
     } catch (error) {
       if (isUniqueViolation(error)) throw nameTaken(input.name ?? row.name);
@@ -296,7 +303,7 @@ export function createServerService(deps: ServerServiceDeps) {
       .where(and(eq(mcpServers.id, serverId), eq(mcpServers.userId, userId)))
       .returning({ id: mcpServers.id });
     if (deleted.length === 0) throw notFound("MCP server");
-    await pool.evict(`${userId}:${serverId}`);
+    await pool.evict(poolKey({ userId, id: serverId }));
     providers.delete(serverId);
     return { status: "deleted" as const };
   }
@@ -466,7 +473,7 @@ export function createServerService(deps: ServerServiceDeps) {
         .update(mcpServers)
         .set({ nextCheckAt: clock.now(), statusReason: null })
         .where(eq(mcpServers.id, row.id));
-      await pool.evict(poolKey(row));
+      await pool.retire(poolKey(row));
       web.searchParams.set("oauth", "success");
     } catch (error) {
       web.searchParams.set("oauth", "error");
