@@ -2,7 +2,9 @@
  * `pnpm bench` (MCP part), against the demo MCP server on loopback, in one run:
  *  1. `POST /api/v1/servers/test` latency through the whole API (a fresh handshake each time);
  *  2. a warm `tools/call` through mcpdeck's connection layer (pool + SSRF-guarded transport) vs the
- *     MCP SDK client used directly, interleaved call by call so drift hits both alike.
+ *     MCP SDK client used directly, interleaved call by call so drift hits both alike;
+ *  3. the pool's own warm-path cost: `withConnection` over a connection that answers at once, vs
+ *     calling that connection directly (target: far below 0.05 ms).
  * Prints medians/p99 and the median overhead per call. Target: ≤ 1 ms added per call.
  */
 import { mkdtempSync, rmSync } from "node:fs";
@@ -11,7 +13,13 @@ import { join } from "node:path";
 import { loadConfig, startApp } from "@mcpdeck/api";
 import { createTestDb } from "@mcpdeck/db/testing";
 import { startDemoMcpServer } from "@mcpdeck/demo-mcp";
-import { createConnectionPool, createSsrfGuard, type McpEndpointConfig } from "@mcpdeck/mcp";
+import {
+  connectMcp,
+  createConnectionPool,
+  createSsrfGuard,
+  type McpConnection,
+  type McpEndpointConfig,
+} from "@mcpdeck/mcp";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 
@@ -119,6 +127,22 @@ async function main() {
     await direct.close();
     await pool.closeAll();
 
+    // 3. The pool's bookkeeping alone, over a connection that answers without I/O.
+    const instant = await connectMcp(cfg, { guard });
+    const noIo: McpConnection = Object.create(instant, { listTools: { value: async () => [] } });
+    const fakePool = createConnectionPool({ guard, connect: async () => noIo });
+    const listViaPool = (c: McpConnection) => c.listTools();
+    const N = 20_000;
+    for (let i = 0; i < 1000; i++) await fakePool.withConnection("k", cfg, listViaPool);
+    let t0 = performance.now();
+    for (let i = 0; i < N; i++) await noIo.listTools();
+    const bareUs = ((performance.now() - t0) / N) * 1000;
+    t0 = performance.now();
+    for (let i = 0; i < N; i++) await fakePool.withConnection("k", cfg, listViaPool);
+    const pooledUs = ((performance.now() - t0) / N) * 1000;
+    await instant.close();
+    await fakePool.closeAll();
+
     console.log("");
     console.log(
       `POST /servers/test (fresh handshake + tools/list, ${TEST_RUNS} runs): p50 ${fmt(pct(testTimes, 50))}  p99 ${fmt(pct(testTimes, 99))}`,
@@ -129,6 +153,10 @@ async function main() {
     const overhead = pct(diffs, 50);
     console.log(
       `mcp tools/call: median added per call ${fmt(overhead)} (ratio ${(pct(poolTimes, 50) / pct(sdkTimes, 50)).toFixed(3)}; target <= ${TARGET_MS} ms) ${overhead <= TARGET_MS ? "OK" : "MISSED"}`,
+    );
+    const poolCostUs = pooledUs - bareUs;
+    console.log(
+      `pool warm path (no I/O, ${N} calls): direct ${bareUs.toFixed(2)} µs, through the pool ${pooledUs.toFixed(2)} µs, added ${poolCostUs.toFixed(2)} µs (target < 50 µs) ${poolCostUs < 50 ? "OK" : "MISSED"}`,
     );
   } finally {
     await app.close();

@@ -1,6 +1,3 @@
-import { performance } from "node:perf_hooks";
-import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import type { Tool } from "@modelcontextprotocol/sdk/types.js";
 import { afterEach, describe, expect, it } from "vitest";
 import { connectMcp, type McpConnection, type McpEndpointConfig } from "./connection.js";
 import { McpConnectionError } from "./errors.js";
@@ -235,77 +232,24 @@ describe("connection pool", () => {
     expect(server.stats.deletes).toBe(2);
   });
 
-  it("warm-path overhead is far below 1 ms per call (fake connection)", async () => {
-    const tools: Tool[] = [];
-    const fake: McpConnection = {
-      serverInfo: { name: "fake", version: "0" },
-      protocolVersion: "2025-06-18",
-      transport: "streamable_http",
-      handshakeMs: 0,
-      isClosed: false,
-      client: {} as Client,
-      listTools: async () => tools,
-      listResources: async () => [],
-      listResourceTemplates: async () => [],
-      listPrompts: async () => [],
-      ping: async () => 0,
-      callTool: async () => ({ content: [] }),
-      close: async () => undefined,
-    };
+  it("serves many warm calls from one connection (its overhead is measured in `pnpm bench`)", async () => {
     let connects = 0;
     const p = pool({
-      connect: async () => {
+      connect: async (cfg, deps) => {
         connects++;
-        return fake;
+        return connectMcp(cfg, deps);
       },
     });
-    const cfg = cfgFor("http://127.0.0.1:1/mcp");
-    const N = 20_000;
-    const listViaPool = (c: McpConnection) => c.listTools();
-    for (let i = 0; i < 1000; i++) await p.withConnection("k", cfg, listViaPool);
-    let t0 = performance.now();
-    for (let i = 0; i < N; i++) await fake.listTools();
-    const bare = (performance.now() - t0) / N;
-    t0 = performance.now();
-    for (let i = 0; i < N; i++) await p.withConnection("k", cfg, listViaPool);
-    const pooled = (performance.now() - t0) / N;
-    expect(connects).toBe(1);
-    expect(pooled - bare).toBeLessThan(0.05);
-  });
-
-  it("warm-path overhead over the bare SDK client against a real peer is under 1 ms", async () => {
     const server = await peer();
-    const p = pool();
     const cfg = cfgFor(server.url);
     const bareConn = await connectMcp(cfg, { guard });
     cleanups.push(() => bareConn.close());
-    const N = 200;
     const viaPool = (c: McpConnection) => c.listTools();
-    for (let i = 0; i < 20; i++) {
-      await bareConn.client.listTools();
-      await p.withConnection("k", cfg, viaPool);
+    for (let i = 0; i < 50; i++) {
+      const [pooled, bare] = await Promise.all([p.withConnection("k", cfg, viaPool), bareConn.listTools()]);
+      expect(pooled).toEqual(bare);
     }
-    // Paired differences (each pair measured back to back, order alternated) cancel out load drift on a
-    // shared machine; the median ignores GC pauses.
-    const diffs: number[] = [];
-    const time = async (f: () => Promise<unknown>) => {
-      const t0 = performance.now();
-      await f();
-      return performance.now() - t0;
-    };
-    const bareCall = () => bareConn.client.listTools();
-    const pooledCall = () => p.withConnection("k", cfg, viaPool);
-    for (let i = 0; i < N; i++) {
-      if (i % 2 === 0) {
-        const b = await time(bareCall);
-        diffs.push((await time(pooledCall)) - b);
-      } else {
-        const q = await time(pooledCall);
-        diffs.push(q - (await time(bareCall)));
-      }
-    }
-    diffs.sort((a, b) => a - b);
-    expect(diffs[diffs.length >> 1]).toBeLessThan(1);
+    expect(connects).toBe(1);
     expect(server.stats.initialize).toBe(2);
   });
 });
