@@ -10,6 +10,7 @@ export const NodeStatus = z.enum([
   "pending",
   "approved",
   "running",
+  "awaiting_input",
   "succeeded",
   "failed",
   "rejected",
@@ -18,17 +19,52 @@ export const NodeStatus = z.enum([
 ]);
 export type NodeStatus = z.infer<typeof NodeStatus>;
 
+/** A node id inside one graph: short, readable, usable in result references (`{{fetch.text}}`). */
+export const NodeId = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_-]+$/, "node ids are 1–64 characters of letters, digits, _ or -");
+
+/**
+ * What a tool says about itself (MCP tool annotations, snake_case), with MCP's defaults applied where
+ * the server said nothing: not read-only, destructive, not idempotent, open world.
+ */
+export const NodeAnnotations = z.object({
+  read_only: z.boolean(),
+  destructive: z.boolean(),
+  idempotent: z.boolean(),
+  open_world: z.boolean(),
+});
+export type NodeAnnotations = z.infer<typeof NodeAnnotations>;
+
 export const TaskNode = z.object({
-  id: z.string().min(1).max(64),
+  id: NodeId,
   title: z.string().max(200),
   content: z.string().max(4000),
   status: NodeStatus,
   position: z.object({ x: z.number(), y: z.number() }),
-  depends_on: z.array(z.string().min(1).max(64)).optional(),
+  depends_on: z.array(NodeId).optional(),
   tool: z.string().max(200),
   arguments: z.record(z.string(), z.unknown()),
+  annotations: NodeAnnotations.optional(),
 });
 export type TaskNode = z.infer<typeof TaskNode>;
+
+/** A graph as proposed by `/graph {json}` or a planner, before it is validated and laid out. */
+export const GraphSpecNode = z.strictObject({
+  id: NodeId,
+  title: z.string().min(1).max(200).optional(),
+  content: z.string().max(4000).optional(),
+  tool: z.string().min(1).max(200),
+  arguments: z.record(z.string(), z.unknown()).default({}),
+  depends_on: z.array(NodeId).max(64).default([]),
+});
+export const GraphSpec = z.strictObject({
+  nodes: z.array(GraphSpecNode).min(1, "a graph needs at least one node").max(200),
+});
+export type GraphSpecNode = z.infer<typeof GraphSpecNode>;
+export type GraphSpec = z.infer<typeof GraphSpec>;
 
 // ---- client → server
 export const ClientChatMessage = z.object({
@@ -45,12 +81,23 @@ export const ClientRejectTask = z.object({
 });
 export const ClientCancel = z.object({ type: z.literal("cancel"), payload: z.strictObject({}) });
 export const ClientPing = z.object({ type: z.literal("ping"), payload: z.strictObject({}) });
+export const InputAction = z.enum(["accept", "decline", "cancel"]);
+export const ClientRespondInput = z.object({
+  type: z.literal("respond_input"),
+  payload: z.strictObject({
+    request_id: Id,
+    action: InputAction,
+    /** The form's answer (accept of a form), or the approved sampling result text. */
+    content: z.record(z.string(), z.unknown()).optional(),
+  }),
+});
 export const ClientMessage = z.discriminatedUnion("type", [
   ClientChatMessage,
   ClientApproveTask,
   ClientRejectTask,
   ClientCancel,
   ClientPing,
+  ClientRespondInput,
 ]);
 export type ClientMessage = z.infer<typeof ClientMessage>;
 
@@ -92,6 +139,28 @@ export const TaskUpdatePayload = z.object({
   finished_at: Timestamp.optional(),
 });
 export const ErrorPayload = z.object({ code: ErrorCode, message: z.string() });
+export const InputRequestKind = z.enum(["form", "url", "sampling"]);
+export const SamplingMessage = z.object({ role: z.enum(["user", "assistant"]), text: z.string() });
+export const InputRequestPayload = z.object({
+  request_id: Id,
+  node_id: z.string().optional(),
+  graph_id: Id.optional(),
+  kind: InputRequestKind,
+  message: z.string(),
+  /** form: the JSON schema of the answer. */
+  schema: z.record(z.string(), z.unknown()).optional(),
+  /** url: the address the server asks the person to open, shown whole; never fetched by mcpdeck. */
+  url: z.string().optional(),
+  /** sampling: the conversation the server wants the model to continue. */
+  messages: z.array(SamplingMessage).optional(),
+  system_prompt: z.string().optional(),
+  max_tokens: z.number().int().optional(),
+  expires_at: Timestamp.optional(),
+});
+export const InputResolvedPayload = z.object({
+  request_id: Id,
+  action: z.enum(["accept", "decline", "cancel", "expired"]),
+});
 
 const serverMessage = <T extends string, P extends z.ZodType>(type: T, payload: P) =>
   z.object({ id: z.number().int().nonnegative(), type: z.literal(type), payload });
@@ -104,7 +173,19 @@ export const ServerMessage = z.discriminatedUnion("type", [
   serverMessage("artifact_generated", ArtifactGeneratedPayload),
   serverMessage("task_update", TaskUpdatePayload),
   serverMessage("error", ErrorPayload),
+  serverMessage("input_request", InputRequestPayload),
+  serverMessage("input_resolved", InputResolvedPayload),
 ]);
 export type ServerMessage = z.infer<typeof ServerMessage>;
 export type ServerMessageType = ServerMessage["type"];
 export type ServerPayload<T extends ServerMessageType> = Extract<ServerMessage, { type: T }>["payload"];
+
+/** A conversation with one server (mcpdeck): one per (user, server) is current; `/new` starts another. */
+export const SessionSummary = z.object({
+  id: Id,
+  title: z.string(),
+  created_at: Timestamp,
+  updated_at: Timestamp,
+  current: z.boolean(),
+});
+export const ListSessionsOutput = z.object({ sessions: z.array(SessionSummary) });
