@@ -71,14 +71,10 @@ export const ClientChatMessage = z.object({
   type: z.literal("chat_message"),
   payload: z.strictObject({ text: z.string().min(1).max(CHAT_MAX_CHARS) }),
 });
-export const ClientApproveTask = z.object({
-  type: z.literal("approve_task"),
-  payload: z.strictObject({ node_id: z.string().min(1).max(64) }),
-});
-export const ClientRejectTask = z.object({
-  type: z.literal("reject_task"),
-  payload: z.strictObject({ node_id: z.string().min(1).max(64) }),
-});
+/** `graph_id` (mcpdeck) picks the graph when several of the session's graphs have a node of that id. */
+const NodeRef = z.strictObject({ node_id: z.string().min(1).max(64), graph_id: Id.optional() });
+export const ClientApproveTask = z.object({ type: z.literal("approve_task"), payload: NodeRef });
+export const ClientRejectTask = z.object({ type: z.literal("reject_task"), payload: NodeRef });
 export const ClientCancel = z.object({ type: z.literal("cancel"), payload: z.strictObject({}) });
 export const ClientPing = z.object({ type: z.literal("ping"), payload: z.strictObject({}) });
 export const InputAction = z.enum(["accept", "decline", "cancel"]);
@@ -139,6 +135,11 @@ export const TaskUpdatePayload = z.object({
   finished_at: Timestamp.optional(),
 });
 export const ErrorPayload = z.object({ code: ErrorCode, message: z.string() });
+/**
+ * The socket now follows another conversation (after `/new`): event ids start again from that
+ * session's; clients reset their `last_event_id` and clear the view before its history arrives.
+ */
+export const SessionStartedPayload = z.object({ session_id: Id, title: z.string() });
 export const InputRequestKind = z.enum(["form", "url", "sampling"]);
 export const SamplingMessage = z.object({ role: z.enum(["user", "assistant"]), text: z.string() });
 export const InputRequestPayload = z.object({
@@ -175,6 +176,7 @@ export const ServerMessage = z.discriminatedUnion("type", [
   serverMessage("error", ErrorPayload),
   serverMessage("input_request", InputRequestPayload),
   serverMessage("input_resolved", InputResolvedPayload),
+  serverMessage("session_started", SessionStartedPayload),
 ]);
 export type ServerMessage = z.infer<typeof ServerMessage>;
 export type ServerMessageType = ServerMessage["type"];

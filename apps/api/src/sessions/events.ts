@@ -1,0 +1,238 @@
+import type { ServerMessage } from "@mcpdeck/contracts";
+import { chatSessions, type DbHandle, type Executor, sessionEvents, withTransaction } from "@mcpdeck/db";
+import { and, asc, eq, gt, lte, sql } from "drizzle-orm";
+import type { Logger } from "../logger.js";
+
+/**
+ * The session event log: every event a session's clients see, stored in order with a per-session
+ * monotonic id, and fanned out to every API process through LISTEN/NOTIFY.
+ *
+ * Writing: `append` takes the session row's lock to number its events, inserts them and notifies, in
+ * one transaction — so events commit in id order and nobody is told before the rows are visible.
+ * Reading: a subscriber first listens, then backfills from its cursor, then follows notifications;
+ * each delivery is serialized per subscriber and skips what it already sent, so a client sees every
+ * event exactly once, in order, whichever process wrote it. A notification carries the events
+ * themselves when they fit (saving a read); otherwise, or after a gap, the subscriber reads the table.
+ */
+
+type DistributiveOmit<T, K extends keyof T> = T extends unknown ? Omit<T, K> : never;
+export type SessionEvent = ServerMessage;
+export type NewSessionEvent = DistributiveOmit<ServerMessage, "id">;
+
+const CHANNEL = "session_events";
+/** Inline events in a notification up to this size (Postgres' limit is 8000 bytes). */
+const INLINE_MAX_BYTES = 7000;
+/** History sent on a fresh connection keeps this many log lines (older ones stay in the log). */
+export const HISTORY_LOG_LINES = 300;
+
+interface Note {
+  s: string;
+  q: number;
+  e?: SessionEvent[];
+}
+
+export interface EventSubscription {
+  /** Id of the last event delivered (or the history's end). */
+  readonly cursor: number;
+  close(): void;
+}
+
+interface Subscriber {
+  sessionId: string;
+  cursor: number;
+  chain: Promise<void>;
+  closed: boolean;
+  deliver: (event: SessionEvent) => void | Promise<void>;
+  onError: (error: unknown) => void;
+}
+
+/**
+ * What a fresh connection needs to restore the whole view: every event except progress updates a
+ * later update of the same node supersedes, and only the recent log lines. The last event is always
+ * kept, so the client's cursor ends at the session's last id.
+ */
+export function compactHistory(
+  events: readonly SessionEvent[],
+  logLines = HISTORY_LOG_LINES,
+): SessionEvent[] {
+  const lastUpdate = new Map<string, number>();
+  let logs = 0;
+  const keep = new Array<boolean>(events.length).fill(true);
+  for (let i = events.length - 1; i >= 0; i--) {
+    const event = events[i]!;
+    if (event.type === "task_update") {
+      const key = `${event.payload.graph_id}/${event.payload.node_id}`;
+      const progressOnly = event.payload.status === "running" && event.payload.progress !== undefined;
+      if (progressOnly && lastUpdate.has(key)) keep[i] = false;
+      lastUpdate.set(key, i);
+    } else if (event.type === "log_entry") {
+      logs++;
+      if (logs > logLines) keep[i] = false;
+    }
+  }
+  return events.filter((_, i) => keep[i] || i === events.length - 1);
+}
+
+export function createEventLog(deps: { dbHandle: DbHandle; log: Logger }) {
+  const { dbHandle, log } = deps;
+  const db = dbHandle.db;
+  const subscribers = new Map<string, Set<Subscriber>>();
+  let listening: Promise<unknown> | undefined;
+
+  const toEvent = (row: { seq: number; type: string; payload: unknown }) =>
+    ({ id: Number(row.seq), type: row.type, payload: row.payload }) as SessionEvent;
+
+  async function read(sessionId: string, after: number, upTo?: number): Promise<SessionEvent[]> {
+    const rows = await db
+      .select({ seq: sessionEvents.seq, type: sessionEvents.type, payload: sessionEvents.payload })
+      .from(sessionEvents)
+      .where(
+        and(
+          eq(sessionEvents.sessionId, sessionId),
+          gt(sessionEvents.seq, after),
+          upTo === undefined ? undefined : lte(sessionEvents.seq, upTo),
+        ),
+      )
+      .orderBy(asc(sessionEvents.seq));
+    return rows.map(toEvent);
+  }
+
+  /** Appends events to a session (in `executor`'s transaction when given) and returns them numbered. */
+  async function append(
+    sessionId: string,
+    events: readonly NewSessionEvent[],
+    executor: Executor = db,
+  ): Promise<SessionEvent[]> {
+    if (events.length === 0) return [];
+    return withTransaction(executor, async (tx) => {
+      const [row] = await tx
+        .update(chatSessions)
+        .set({ lastSeq: sql`${chatSessions.lastSeq} + ${events.length}`, updatedAt: sql`now()` })
+        .where(eq(chatSessions.id, sessionId))
+        .returning({ lastSeq: chatSessions.lastSeq });
+      if (!row) throw new Error(`session ${sessionId} does not exist`);
+      const last = Number(row.lastSeq);
+      const stored = events.map((e, i) => ({ ...e, id: last - events.length + 1 + i }) as SessionEvent);
+      await tx
+        .insert(sessionEvents)
+        .values(stored.map((e) => ({ sessionId, seq: e.id, type: e.type, payload: e.payload as object })));
+      const full = JSON.stringify({ s: sessionId, q: last, e: stored } satisfies Note);
+      const note =
+        Buffer.byteLength(full, "utf8") <= INLINE_MAX_BYTES
+          ? full
+          : JSON.stringify({ s: sessionId, q: last } satisfies Note);
+      await dbHandle.notify(CHANNEL, note, tx);
+      return stored;
+    });
+  }
+
+  function schedule(sub: Subscriber, work: () => Promise<void>) {
+    sub.chain = sub.chain.then(async () => {
+      if (sub.closed) return;
+      try {
+        await work();
+      } catch (error) {
+        sub.closed = true;
+        subscribers.get(sub.sessionId)?.delete(sub);
+        sub.onError(error);
+      }
+    });
+  }
+
+  async function send(sub: Subscriber, events: readonly SessionEvent[]) {
+    for (const event of events) {
+      if (sub.closed) return;
+      if (event.id <= sub.cursor) continue;
+      sub.cursor = event.id;
+      await sub.deliver(event);
+    }
+  }
+
+  function onNote(raw: string) {
+    let note: Note;
+    try {
+      note = JSON.parse(raw) as Note;
+    } catch {
+      return;
+    }
+    const subs = subscribers.get(note.s);
+    if (!subs) return;
+    for (const sub of subs) {
+      schedule(sub, async () => {
+        if (note.q <= sub.cursor) return;
+        if (note.e && note.e[0] && note.e[0].id <= sub.cursor + 1) return send(sub, note.e);
+        return send(sub, await read(sub.sessionId, sub.cursor, note.q));
+      });
+    }
+  }
+
+  function onReconnect() {
+    // Notifications sent while the listening connection was down are lost: catch up from the table.
+    for (const subs of subscribers.values())
+      for (const sub of subs) schedule(sub, async () => send(sub, await read(sub.sessionId, sub.cursor)));
+  }
+
+  function ensureListening(): Promise<unknown> {
+    listening ??= dbHandle.listen(CHANNEL, onNote, { onReconnect }).catch((error) => {
+      listening = undefined;
+      throw error;
+    });
+    return listening;
+  }
+
+  /**
+   * Delivers the session's events to `deliver`: after `after` (a reconnecting client's last event id),
+   * or, with `after: "history"`, the compacted history first. Resolves once the backfill is delivered.
+   */
+  async function subscribe(
+    sessionId: string,
+    after: number | "history",
+    deliver: (event: SessionEvent) => void | Promise<void>,
+    onError: (error: unknown) => void = (error) =>
+      log.warn({ err: error, sessionId }, "event delivery failed"),
+  ): Promise<EventSubscription> {
+    await ensureListening();
+    const sub: Subscriber = {
+      sessionId,
+      cursor: after === "history" ? 0 : after,
+      chain: Promise.resolve(),
+      closed: false,
+      deliver,
+      onError,
+    };
+    let subs = subscribers.get(sessionId);
+    if (!subs) {
+      subs = new Set();
+      subscribers.set(sessionId, subs);
+    }
+    subs.add(sub);
+    // Listening already: anything committed from here on is announced; the backfill reads the rest.
+    schedule(sub, async () => {
+      const backlog = await read(sessionId, sub.cursor);
+      await send(sub, after === "history" ? compactHistory(backlog) : backlog);
+    });
+    await sub.chain;
+    return {
+      get cursor() {
+        return sub.cursor;
+      },
+      close() {
+        sub.closed = true;
+        const set = subscribers.get(sessionId);
+        set?.delete(sub);
+        if (set?.size === 0) subscribers.delete(sessionId);
+      },
+    };
+  }
+
+  return {
+    append,
+    read,
+    subscribe,
+    /** Sessions with subscribers in this process (for status broadcasts). */
+    watchedSessions: () => [...subscribers.keys()],
+    subscriberCount: () => [...subscribers.values()].reduce((n, s) => n + s.size, 0),
+  };
+}
+
+export type EventLog = ReturnType<typeof createEventLog>;
