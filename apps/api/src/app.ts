@@ -47,6 +47,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   });
   const http = await buildHttpServer(services);
   if (options.statusChecks ?? true) services.statusChecker.start();
+  await services.engine.start();
   await http.listen({ port: config.port, host: config.host });
   const port = (http.server.address() as AddressInfo).port;
   const sweeper = setInterval(() => {
@@ -61,6 +62,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     async close() {
       clearInterval(sweeper);
       services.statusChecker.stop();
+      await services.engine.stop();
       await http.close();
       await services.pool.closeAll();
       if (ownsDb) await dbHandle.close();

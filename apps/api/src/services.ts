@@ -1,6 +1,8 @@
 import type { DbHandle } from "@mcpdeck/db";
 import { type ConnectionPool, createConnectionPool, createSsrfGuard, type SsrfGuard } from "@mcpdeck/mcp";
 import type { FastifyBaseLogger as Logger } from "fastify";
+import { type ArtifactService, createArtifactService } from "./artifacts/service.js";
+import { createDbArtifactStorage, createFileArtifactStorage } from "./artifacts/storage.js";
 import { createMailer, type Mailer } from "./auth/mailer.js";
 import { type AuthService, createAuthService } from "./auth/service.js";
 import { createTokenSigner } from "./auth/tokens.js";
@@ -13,6 +15,11 @@ import { registerDemoServer } from "./servers/demo.js";
 import { createOAuthStateCodec } from "./servers/oauth.js";
 import { createServerService, type ServerService } from "./servers/service.js";
 import { createStatusChecker, type StatusChecker } from "./servers/status.js";
+import { createSessionEngine, type SessionEngine } from "./sessions/engine.js";
+import { createEventLog, type EventLog } from "./sessions/events.js";
+import { commandsOnlyPlanner } from "./sessions/planner.js";
+import { createSessionStore, type SessionStore } from "./sessions/store.js";
+import { createToolAccess } from "./sessions/tools.js";
 import { createUserService, type UserService } from "./users/service.js";
 
 /** Everything a request may use; built once per process. Services know nothing about HTTP. */
@@ -31,6 +38,10 @@ export interface AppServices {
   pool: ConnectionPool;
   servers: ServerService;
   statusChecker: StatusChecker;
+  events: EventLog;
+  sessions: SessionStore;
+  artifacts: ArtifactService;
+  engine: SessionEngine;
   /** Hooks run when a user signs in for the first time (e.g. pre-registering the demo server). */
   onUserCreated: ((userId: string) => Promise<void>)[];
 }
@@ -109,6 +120,31 @@ export function createServices(opts: {
     intervalSec: config.statusIntervalSec,
     log,
   });
+  const events = createEventLog({ dbHandle, log });
+  const sessions = createSessionStore({ db, clock });
+  const artifacts = createArtifactService({
+    db,
+    storage:
+      config.artifacts.storage === "file"
+        ? createFileArtifactStorage(`${config.dataDir}/artifacts`)
+        : createDbArtifactStorage(db),
+    events,
+    clock,
+    hmacSecret: config.keys.hmacSecret,
+    maxBytes: config.artifacts.maxBytes,
+  });
+  const engine = createSessionEngine({
+    db,
+    dbHandle,
+    clock,
+    log,
+    events,
+    sessions,
+    tools: createToolAccess(servers),
+    artifacts,
+    planner: commandsOnlyPlanner,
+    config: config.sessions,
+  });
   if (config.demoMcpUrl) {
     const demoUrl = config.demoMcpUrl;
     onUserCreated.push((userId) => registerDemoServer(db, clock, userId, demoUrl));
@@ -128,6 +164,10 @@ export function createServices(opts: {
     pool,
     servers,
     statusChecker,
+    events,
+    sessions,
+    artifacts,
+    engine,
     onUserCreated,
   };
 }

@@ -190,4 +190,5 @@ export const SessionSummary = z.object({
   updated_at: Timestamp,
   current: z.boolean(),
 });
+export type SessionSummary = z.infer<typeof SessionSummary>;
 export const ListSessionsOutput = z.object({ sessions: z.array(SessionSummary) });

@@ -20,6 +20,15 @@ export interface Config {
   demoMcpUrl?: string;
   webDist?: string;
   keys: Keys;
+  sessions: {
+    leaseSec: number;
+    inputTimeoutSec: number;
+    sessionConcurrency: number;
+    processConcurrency: number;
+    /** Messages a session socket may send per minute (pings excluded). */
+    socketMessagesPerMin: number;
+  };
+  artifacts: { storage: "db" | "file"; maxBytes: number };
 }
 
 /** Reads and validates the whole configuration once; throws ConfigError with a one-line message. */
@@ -62,5 +71,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
         : { demoMcpUrl: "http://127.0.0.1:3001/mcp" }),
     ...(env.MCPDECK_WEB_DIST ? { webDist: resolve(env.MCPDECK_WEB_DIST) } : {}),
     keys: loadKeys(env),
+    sessions: {
+      leaseSec: env.MCPDECK_NODE_LEASE_S,
+      inputTimeoutSec: env.MCPDECK_INPUT_TIMEOUT_S,
+      sessionConcurrency: env.MCPDECK_SESSION_CONCURRENCY,
+      processConcurrency: env.MCPDECK_PROCESS_CONCURRENCY,
+      socketMessagesPerMin: env.MCPDECK_WS_MESSAGES_PER_MIN,
+    },
+    artifacts: { storage: env.MCPDECK_ARTIFACT_STORAGE, maxBytes: env.MCPDECK_ARTIFACT_MAX_MB * 1024 * 1024 },
   };
 }

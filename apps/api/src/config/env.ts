@@ -105,6 +105,13 @@ const EnvSchema = z.object({
   MCPDECK_DEMO_MCP_URL: z.string().optional(),
   MCPDECK_WEB_DIST: z.string().optional(),
   MCPDECK_DEV_OUTBOX: bool(true),
+  MCPDECK_NODE_LEASE_S: int(30, 2, 3600),
+  MCPDECK_INPUT_TIMEOUT_S: int(600, 1, 86_400),
+  MCPDECK_SESSION_CONCURRENCY: int(8, 1, 256),
+  MCPDECK_PROCESS_CONCURRENCY: int(64, 1, 10_000),
+  MCPDECK_ARTIFACT_STORAGE: z.enum(["db", "file"], { message: "must be db or file" }).default("db"),
+  MCPDECK_ARTIFACT_MAX_MB: int(50, 1, 2048),
+  MCPDECK_WS_MESSAGES_PER_MIN: int(120, 1, 1_000_000),
 });
 
 export type Env = z.infer<typeof EnvSchema>;

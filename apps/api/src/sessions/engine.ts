@@ -1,0 +1,1132 @@
+import type { GraphSpec, InputAction, NodeAnnotations, NodeStatus, TaskNode } from "@mcpdeck/contracts";
+import {
+  chatSessions,
+  type Database,
+  type DbHandle,
+  type Executor,
+  inputRequests,
+  newId,
+  sessionEvents,
+  taskGraphs,
+  taskNodes,
+  withTransaction,
+} from "@mcpdeck/db";
+import { and, asc, desc, eq, inArray, isNull, lt } from "drizzle-orm";
+import type { z } from "zod";
+import type { ArtifactService } from "../artifacts/service.js";
+import type { Clock } from "../clock.js";
+import { AppError } from "../errors.js";
+import type { Logger } from "../logger.js";
+import { COMMAND_HELP, parseCommand, REFERENCE_HELP } from "./commands.js";
+import type { EventLog, NewSessionEvent } from "./events.js";
+import { type CatalogTool, checkGraph } from "./graph.js";
+import { validateAgainstSchema } from "./json-schema.js";
+import { type ChatTurn, estimateTokens, type GraphOutcome, type Planner } from "./planner.js";
+import {
+  hasReference,
+  type ReferencedResult,
+  resolveReferences,
+  UnresolvedReferenceError,
+} from "./references.js";
+import { captureResult } from "./results.js";
+import type { SessionRow, SessionStore } from "./store.js";
+import { digestGraph } from "./summary.js";
+import type { InputAnswer, InputRequest, ServerOwner, ToolAccess, ToolResult } from "./tools.js";
+
+export type NodeRow = typeof taskNodes.$inferSelect;
+type InputRow = typeof inputRequests.$inferSelect;
+
+export interface EngineConfig {
+  /** A running node's lease: renewed while its process lives; expired means the process died. */
+  leaseSec: number;
+  /** How long an input request waits for the person before the call goes on with `cancel`. */
+  inputTimeoutSec: number;
+  /** Calls running at once per session, and per process. */
+  sessionConcurrency: number;
+  processConcurrency: number;
+}
+
+/** Who is acting, on which conversation. The transports check ownership before calling the engine. */
+export interface Actor extends ServerOwner {
+  sessionId: string;
+}
+
+export interface NodeRef {
+  node_id: string;
+  graph_id?: string | undefined;
+}
+
+/** Answers an approved sampling request with the configured model. */
+export interface Sampler {
+  readonly model: string;
+  sample(
+    request: Extract<InputRequest, { kind: "sampling" }>,
+    signal: AbortSignal,
+  ): Promise<{ model: string; text: string }>;
+}
+
+const TERMINAL = new Set<NodeStatus>(["succeeded", "failed", "rejected", "skipped", "cancelled"]);
+const DEAD_ENDS = new Set<NodeStatus>(["failed", "rejected", "skipped", "cancelled"]);
+const COMMANDS_CHANNEL = "engine_commands";
+const INTERRUPTED =
+  "Interrupted: the process running this call stopped before it finished. It was not retried, because the tool may already have acted.";
+const CONVERSATION_TURNS = 50;
+
+type Command = { t: "cancel"; k: string } | { t: "input"; k: string; r: string };
+
+interface LocalRun {
+  sessionId: string;
+  controller: AbortController;
+  inputs: Map<string, (answer: InputAnswer) => void>;
+}
+
+const keyOf = (graphId: string, nodeId: string) => `${graphId}/${nodeId}`;
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+export function toTaskNode(row: NodeRow): TaskNode {
+  return {
+    id: row.nodeId,
+    title: row.title,
+    content: row.content,
+    status: row.status,
+    position: row.position,
+    ...(row.dependsOn.length > 0 ? { depends_on: row.dependsOn } : {}),
+    tool: row.tool,
+    arguments: row.arguments as Record<string, unknown>,
+    annotations: row.annotations as NodeAnnotations,
+  };
+}
+
+/**
+ * The task-graph engine. Every state change is a conditional update of the node's row and the event
+ * announcing it, in one transaction: whichever process wins the update owns the change, so a node is
+ * approved, claimed and finished exactly once however many processes and tabs act on it. Running a
+ * node belongs to the process that claimed it; cancellations and input answers reach that process
+ * through `engine_commands` notifications.
+ */
+export function createSessionEngine(deps: {
+  db: Database;
+  dbHandle: DbHandle;
+  clock: Clock;
+  log: Logger;
+  events: EventLog;
+  sessions: SessionStore;
+  tools: ToolAccess;
+  artifacts: ArtifactService;
+  planner: Planner;
+  sampler?: Sampler | undefined;
+  config: EngineConfig;
+}) {
+  const { db, dbHandle, clock, log, events, tools, config } = deps;
+  const runnerId = newId();
+  const local = new Map<string, LocalRun>();
+  const sessionRunning = new Map<string, number>();
+  let processRunning = 0;
+  const waiting = new Set<string>();
+  const owners = new Map<string, ServerOwner>();
+  const timers: NodeJS.Timeout[] = [];
+  let unlisten: (() => Promise<void>) | undefined;
+  let stopped = false;
+
+  const now = () => clock.now();
+  const iso = () => now().toISOString();
+  const chat = (sender: "AGENT" | "USER" | "SYSTEM", text: string): NewSessionEvent => ({
+    type: "chat_message",
+    payload: { sender, text, timestamp: iso() },
+  });
+  const logEntry = (
+    level: "debug" | "info" | "warn" | "error",
+    message: string,
+    nodeId?: string,
+  ): NewSessionEvent => ({
+    type: "log_entry",
+    payload: { timestamp: iso(), level, message, ...(nodeId ? { node_id: nodeId } : {}) },
+  });
+  const taskUpdate = (
+    row: NodeRow,
+    extra: { progress?: { current: number; total?: number } } = {},
+  ): NewSessionEvent => ({
+    type: "task_update",
+    payload: {
+      graph_id: row.graphId,
+      node_id: row.nodeId,
+      status: row.status,
+      ...(extra.progress ? { progress: extra.progress } : {}),
+      ...(row.resultPreview ? { result_preview: row.resultPreview } : {}),
+      ...(row.error ? { error: row.error } : {}),
+      ...(row.startedAt ? { started_at: row.startedAt.toISOString() } : {}),
+      ...(row.finishedAt ? { finished_at: row.finishedAt.toISOString() } : {}),
+    },
+  });
+
+  const say = (sessionId: string, sender: "AGENT" | "SYSTEM", text: string) =>
+    events.append(sessionId, [chat(sender, text)]);
+
+  async function ownerOf(sessionId: string): Promise<ServerOwner> {
+    let owner = owners.get(sessionId);
+    if (!owner) {
+      const [row] = await db
+        .select({ userId: chatSessions.userId, serverId: chatSessions.serverId })
+        .from(chatSessions)
+        .where(eq(chatSessions.id, sessionId));
+      if (!row) throw new AppError("NOT_FOUND", "Session not found.");
+      owner = row;
+      if (owners.size > 10_000) owners.clear();
+      owners.set(sessionId, owner);
+    }
+    return owner;
+  }
+
+  // ---- proposals -------------------------------------------------------------------------------
+
+  async function listTools(actor: Actor): Promise<CatalogTool[] | undefined> {
+    try {
+      return await tools.listTools(actor);
+    } catch (error) {
+      await say(actor.sessionId, "SYSTEM", `Could not get the server's tools: ${messageOf(error)}`);
+      return undefined;
+    }
+  }
+
+  /** Validates a graph and, when it holds, records and shows it; an invalid plan is reported, never run. */
+  async function propose(
+    actor: Actor,
+    spec: GraphSpec,
+    source: string,
+    intro?: string,
+  ): Promise<string | undefined> {
+    const catalog = await listTools(actor);
+    if (!catalog) return undefined;
+    const check = checkGraph(spec, catalog);
+    if (!check.ok) {
+      await say(
+        actor.sessionId,
+        "SYSTEM",
+        `The plan was not accepted, so nothing will run:\n${check.problems.map((p) => `- ${p}`).join("\n")}`,
+      );
+      return undefined;
+    }
+    const graphId = newId();
+    await withTransaction(db, async (tx) => {
+      await tx
+        .insert(taskGraphs)
+        .values({ id: graphId, sessionId: actor.sessionId, source, createdAt: now() });
+      await tx.insert(taskNodes).values(
+        check.nodes.map((node, ordinal) => ({
+          graphId,
+          nodeId: node.id,
+          sessionId: actor.sessionId,
+          ordinal,
+          title: node.title,
+          content: node.content,
+          tool: node.tool,
+          arguments: node.arguments,
+          dependsOn: node.depends_on ?? [],
+          position: node.position,
+          annotations: node.annotations!,
+          status: "pending" as const,
+        })),
+      );
+      const destructive = check.nodes.filter((n) => n.annotations?.destructive).map((n) => n.id);
+      await events.append(
+        actor.sessionId,
+        [
+          ...(intro ? [chat("AGENT", intro)] : []),
+          { type: "task_graph_proposal", payload: { graph_id: graphId, nodes: check.nodes } },
+          logEntry(
+            "info",
+            `Proposed ${check.nodes.length} step${check.nodes.length === 1 ? "" : "s"} (${source}); nothing runs until approved.${
+              destructive.length ? ` Destructive: ${destructive.join(", ")}.` : ""
+            }`,
+          ),
+        ],
+        tx,
+      );
+    });
+    return graphId;
+  }
+
+  // ---- approvals -------------------------------------------------------------------------------
+
+  async function findNode(actor: Actor, ref: NodeRef): Promise<NodeRow> {
+    const rows = await db
+      .select({ node: taskNodes })
+      .from(taskNodes)
+      .innerJoin(taskGraphs, eq(taskGraphs.id, taskNodes.graphId))
+      .where(
+        and(
+          eq(taskNodes.sessionId, actor.sessionId),
+          eq(taskNodes.nodeId, ref.node_id),
+          ref.graph_id ? eq(taskNodes.graphId, ref.graph_id) : undefined,
+        ),
+      )
+      .orderBy(desc(taskGraphs.createdAt));
+    const nodes = rows.map((r) => r.node);
+    const node = nodes.find((n) => !TERMINAL.has(n.status)) ?? nodes[0];
+    if (!node) throw new AppError("NOT_FOUND", `There is no node "${ref.node_id}" in this conversation.`);
+    return node;
+  }
+
+  /** Moves nodes from one of `from` to `to` (only those still in `from`), announcing each. */
+  async function transition(
+    sessionId: string,
+    graphId: string,
+    nodeIds: string[],
+    from: NodeStatus[],
+    set: Partial<typeof taskNodes.$inferInsert> & { status: NodeStatus },
+    extra: (rows: NodeRow[]) => NewSessionEvent[] = () => [],
+    executor: Executor = db,
+  ): Promise<NodeRow[]> {
+    if (nodeIds.length === 0) return [];
+    return withTransaction(executor, async (tx) => {
+      const rows = await tx
+        .update(taskNodes)
+        .set(set)
+        .where(
+          and(
+            eq(taskNodes.graphId, graphId),
+            inArray(taskNodes.nodeId, nodeIds),
+            inArray(taskNodes.status, from),
+          ),
+        )
+        .returning();
+      if (rows.length > 0)
+        await events.append(sessionId, [...rows.map((r) => taskUpdate(r)), ...extra(rows)], tx);
+      return rows;
+    });
+  }
+
+  async function approve(actor: Actor, ref: NodeRef): Promise<void> {
+    const node = await findNode(actor, ref);
+    const [approved] = await transition(actor.sessionId, node.graphId, [node.nodeId], ["pending"], {
+      status: "approved",
+      approvedAt: now(),
+    });
+    if (!approved) {
+      throw new AppError(
+        "CONFLICT",
+        `Node "${node.nodeId}" is ${node.status.replace("_", " ")}: only pending nodes can be approved.`,
+      );
+    }
+    await kick(node.graphId);
+  }
+
+  async function approveAll(actor: Actor): Promise<void> {
+    const pending = await db
+      .select()
+      .from(taskNodes)
+      .where(and(eq(taskNodes.sessionId, actor.sessionId), eq(taskNodes.status, "pending")))
+      .orderBy(asc(taskNodes.ordinal));
+    if (pending.length === 0) {
+      await say(actor.sessionId, "SYSTEM", "Nothing is waiting for approval.");
+      return;
+    }
+    const destructive = pending.filter((n) => (n.annotations as NodeAnnotations).destructive);
+    const safe = pending.filter((n) => !(n.annotations as NodeAnnotations).destructive);
+    const approved: NodeRow[] = [];
+    for (const graphId of new Set(safe.map((n) => n.graphId))) {
+      approved.push(
+        ...(await transition(
+          actor.sessionId,
+          graphId,
+          safe.filter((n) => n.graphId === graphId).map((n) => n.nodeId),
+          ["pending"],
+          { status: "approved", approvedAt: now() },
+        )),
+      );
+    }
+    const parts: string[] = [];
+    if (approved.length > 0)
+      parts.push(`Approved ${approved.length}: ${approved.map((n) => n.nodeId).join(", ")}.`);
+    if (destructive.length > 0) {
+      parts.push(
+        `Left for one-by-one approval because their tools are destructive: ${destructive
+          .map((n) => `${n.nodeId} (${n.tool})`)
+          .join(", ")}. Approve each with /approve NODE.`,
+      );
+    }
+    await say(actor.sessionId, "SYSTEM", parts.join(" "));
+    for (const graphId of new Set(approved.map((n) => n.graphId))) await kick(graphId);
+  }
+
+  async function requestCancel(row: NodeRow): Promise<void> {
+    await dbHandle.notify(
+      COMMANDS_CHANNEL,
+      JSON.stringify({ t: "cancel", k: keyOf(row.graphId, row.nodeId) } satisfies Command),
+    );
+  }
+
+  /** Rejects a node that has not started; a running one is stopped (and ends `cancelled`). */
+  async function reject(actor: Actor, ref: NodeRef): Promise<void> {
+    const node = await findNode(actor, ref);
+    if (node.status === "running" || node.status === "awaiting_input") {
+      await requestCancel(node);
+      return;
+    }
+    const [rejected] = await transition(
+      actor.sessionId,
+      node.graphId,
+      [node.nodeId],
+      ["pending", "approved"],
+      {
+        status: "rejected",
+        finishedAt: now(),
+      },
+    );
+    if (!rejected) throw new AppError("CONFLICT", `Node "${node.nodeId}" has already ${node.status}.`);
+    await kick(node.graphId);
+  }
+
+  /** Stops everything running in the session and cancels what has not started. */
+  async function cancel(actor: Actor): Promise<void> {
+    const open = await db
+      .select()
+      .from(taskNodes)
+      .where(
+        and(
+          eq(taskNodes.sessionId, actor.sessionId),
+          inArray(taskNodes.status, ["pending", "approved", "running", "awaiting_input"]),
+        ),
+      );
+    const notStarted = open.filter((n) => n.status === "pending" || n.status === "approved");
+    const running = open.filter((n) => n.status === "running" || n.status === "awaiting_input");
+    let cancelled = 0;
+    for (const graphId of new Set(notStarted.map((n) => n.graphId))) {
+      cancelled += (
+        await transition(
+          actor.sessionId,
+          graphId,
+          notStarted.filter((n) => n.graphId === graphId).map((n) => n.nodeId),
+          ["pending", "approved"],
+          { status: "cancelled", finishedAt: now() },
+        )
+      ).length;
+    }
+    for (const node of running) await requestCancel(node);
+    await say(
+      actor.sessionId,
+      "SYSTEM",
+      open.length === 0
+        ? "Nothing is running or waiting."
+        : `Cancelling: ${running.length} running call${running.length === 1 ? "" : "s"} stopped, ${cancelled} step${cancelled === 1 ? "" : "s"} that had not started cancelled.`,
+    );
+    for (const graphId of new Set(notStarted.map((n) => n.graphId))) await kick(graphId);
+  }
+
+  // ---- input requests --------------------------------------------------------------------------
+
+  async function respondInput(
+    actor: Actor,
+    answer: {
+      request_id: string;
+      action: z.infer<typeof InputAction>;
+      content?: Record<string, unknown> | undefined;
+    },
+  ): Promise<void> {
+    const [request] = await db
+      .select()
+      .from(inputRequests)
+      .where(and(eq(inputRequests.id, answer.request_id), eq(inputRequests.sessionId, actor.sessionId)));
+    if (!request) throw new AppError("NOT_FOUND", "That input request does not exist in this conversation.");
+    if (request.status !== "open") {
+      throw new AppError("CONFLICT", `That request was already answered (${request.status}).`);
+    }
+    if (request.kind === "form" && answer.action === "accept") {
+      const schema = (request.request as { schema?: Record<string, unknown> }).schema ?? { type: "object" };
+      const issues = validateAgainstSchema(schema, answer.content ?? {});
+      if (issues.length > 0) {
+        throw new AppError(
+          "VALIDATION_FAILED",
+          "The answer does not fit the form: see issues for the fields to fix.",
+          {
+            issues: issues.map((i) => ({
+              path: i.path ? `content.${i.path}` : "content",
+              message: i.message,
+            })),
+          },
+        );
+      }
+    }
+    const resolved = await resolveInput(request, answer.action, answer.content);
+    if (!resolved) throw new AppError("CONFLICT", "That request was answered or expired a moment ago.");
+  }
+
+  /** Records an input request's outcome (once) and wakes the process waiting for it. */
+  async function resolveInput(
+    request: InputRow,
+    status: "accept" | "decline" | "cancel" | "expired",
+    content?: Record<string, unknown>,
+  ): Promise<boolean> {
+    const done = await withTransaction(db, async (tx) => {
+      const [row] = await tx
+        .update(inputRequests)
+        .set({ status, answer: content ?? null, resolvedAt: now() })
+        .where(and(eq(inputRequests.id, request.id), eq(inputRequests.status, "open")))
+        .returning();
+      if (!row) return false;
+      const resumed =
+        request.graphId && request.nodeId
+          ? await tx
+              .update(taskNodes)
+              .set({ status: "running" })
+              .where(
+                and(
+                  eq(taskNodes.graphId, request.graphId),
+                  eq(taskNodes.nodeId, request.nodeId),
+                  eq(taskNodes.status, "awaiting_input"),
+                ),
+              )
+              .returning()
+          : [];
+      await events.append(
+        request.sessionId,
+        [
+          { type: "input_resolved", payload: { request_id: request.id, action: status } },
+          ...resumed.map((r) => taskUpdate(r)),
+        ],
+        tx,
+      );
+      return true;
+    });
+    if (done && request.graphId && request.nodeId) {
+      await dbHandle.notify(
+        COMMANDS_CHANNEL,
+        JSON.stringify({
+          t: "input",
+          k: keyOf(request.graphId, request.nodeId),
+          r: request.id,
+        } satisfies Command),
+      );
+    }
+    return done;
+  }
+
+  function toAnswer(row: InputRow): InputAnswer {
+    if (row.status === "accept")
+      return { action: "accept", ...(row.answer ? { content: row.answer as Record<string, unknown> } : {}) };
+    if (row.status === "decline") return { action: "decline" };
+    return { action: "cancel" };
+  }
+
+  // ---- running ---------------------------------------------------------------------------------
+
+  function hasSlot(sessionId: string) {
+    return (
+      processRunning < config.processConcurrency &&
+      (sessionRunning.get(sessionId) ?? 0) < config.sessionConcurrency
+    );
+  }
+  function takeSlot(sessionId: string) {
+    processRunning++;
+    sessionRunning.set(sessionId, (sessionRunning.get(sessionId) ?? 0) + 1);
+  }
+  function releaseSlot(sessionId: string) {
+    processRunning--;
+    const n = (sessionRunning.get(sessionId) ?? 1) - 1;
+    if (n <= 0) sessionRunning.delete(sessionId);
+    else sessionRunning.set(sessionId, n);
+  }
+
+  /**
+   * Moves a graph forward: skips what can no longer run, starts every approved node whose
+   * dependencies all succeeded (as slots allow), and posts the summary once everything has ended.
+   */
+  async function kick(graphId: string): Promise<void> {
+    if (stopped) return;
+    for (let round = 0; round < 100; round++) {
+      const nodes = await db.select().from(taskNodes).where(eq(taskNodes.graphId, graphId));
+      if (nodes.length === 0) return;
+      const byId = new Map(nodes.map((n) => [n.nodeId, n]));
+      const doomed = nodes.filter(
+        (n) =>
+          (n.status === "pending" || n.status === "approved") &&
+          n.dependsOn.some((d) => DEAD_ENDS.has(byId.get(d)?.status ?? "failed")),
+      );
+      if (doomed.length > 0) {
+        const sessionId = doomed[0]!.sessionId;
+        await transition(
+          sessionId,
+          graphId,
+          doomed.map((n) => n.nodeId),
+          ["pending", "approved"],
+          {
+            status: "skipped",
+            finishedAt: now(),
+            error: "Skipped: a step it depends on did not succeed.",
+          },
+        );
+        continue;
+      }
+      for (const node of nodes) {
+        if (node.status !== "approved" || !node.dependsOn.every((d) => byId.get(d)?.status === "succeeded"))
+          continue;
+        if (!hasSlot(node.sessionId)) {
+          waiting.add(graphId);
+          break;
+        }
+        takeSlot(node.sessionId);
+        const claimed = await claim(node).catch((error) => {
+          log.warn({ err: error, graphId }, "claiming a node failed");
+          return undefined;
+        });
+        if (claimed) void execute(claimed);
+        else releaseSlot(node.sessionId);
+      }
+      if (nodes.every((n) => TERMINAL.has(n.status))) await finishGraph(graphId, nodes);
+      return;
+    }
+  }
+
+  async function claim(node: NodeRow): Promise<NodeRow | undefined> {
+    const started = now();
+    const [claimed] = await transition(
+      node.sessionId,
+      node.graphId,
+      [node.nodeId],
+      ["approved"],
+      {
+        status: "running",
+        startedAt: started,
+        runnerId,
+        leaseUntil: new Date(started.getTime() + config.leaseSec * 1000),
+      },
+      (rows) => rows.map((r) => logEntry("info", `Calling ${r.tool}.`, r.nodeId)),
+    );
+    return claimed;
+  }
+
+  /** Progress and log lines of a running call, written in batches: at most one write in flight. */
+  function createPump(sessionId: string, row: NodeRow) {
+    let logs: NewSessionEvent[] = [];
+    let progress: NewSessionEvent | undefined;
+    let writing: Promise<void> | undefined;
+    let dropped = 0;
+    const loop = async () => {
+      while (logs.length > 0 || progress) {
+        const batch = [...logs, ...(progress ? [progress] : [])];
+        if (dropped > 0)
+          batch.push(
+            logEntry(
+              "warn",
+              `${dropped} log line(s) dropped: the server logged faster than they could be kept.`,
+              row.nodeId,
+            ),
+          );
+        logs = [];
+        progress = undefined;
+        dropped = 0;
+        try {
+          await events.append(sessionId, batch);
+        } catch (error) {
+          log.warn({ err: error, sessionId }, "could not record progress or logs");
+        }
+      }
+      writing = undefined;
+    };
+    const schedule = () => {
+      writing ??= loop();
+    };
+    return {
+      progress(current: number, total?: number) {
+        progress = taskUpdate(
+          { ...row, status: "running" },
+          { progress: { current, ...(total !== undefined ? { total } : {}) } },
+        );
+        schedule();
+      },
+      log(level: "debug" | "info" | "warn" | "error", message: string) {
+        if (logs.length >= 1000) dropped++;
+        else logs.push(logEntry(level, message.slice(0, 4000), row.nodeId));
+        schedule();
+      },
+      async flush() {
+        while (writing) await writing;
+      },
+    };
+  }
+
+  async function resultsOf(graphId: string, nodeIds: string[]): Promise<Map<string, ReferencedResult>> {
+    if (nodeIds.length === 0) return new Map();
+    const rows = await db
+      .select({ nodeId: taskNodes.nodeId, result: taskNodes.result })
+      .from(taskNodes)
+      .where(and(eq(taskNodes.graphId, graphId), inArray(taskNodes.nodeId, nodeIds)));
+    return new Map(rows.filter((r) => r.result).map((r) => [r.nodeId, r.result as ReferencedResult]));
+  }
+
+  async function execute(row: NodeRow): Promise<void> {
+    const key = keyOf(row.graphId, row.nodeId);
+    const run: LocalRun = { sessionId: row.sessionId, controller: new AbortController(), inputs: new Map() };
+    local.set(key, run);
+    const pump = createPump(row.sessionId, row);
+    const started = now().getTime();
+    let outcome: {
+      status: "succeeded" | "failed" | "cancelled";
+      result?: ToolResult;
+      preview?: string;
+      error?: string;
+    };
+    try {
+      const owner = await ownerOf(row.sessionId);
+      const args = resolveReferences(
+        row.arguments as Record<string, unknown>,
+        await resultsOf(row.graphId, row.dependsOn),
+      );
+      if (hasReference(row.arguments)) {
+        const tool = (await tools.listTools(owner)).find((t) => t.name === row.tool);
+        const issues = tool ? validateAgainstSchema(tool.inputSchema, args) : [];
+        if (issues.length > 0) {
+          throw new UnresolvedReferenceError(
+            `With earlier results filled in, the arguments do not fit ${row.tool}: ${issues
+              .map((i) => `${i.path ? `arguments.${i.path}` : "arguments"} ${i.message}`)
+              .join("; ")}.`,
+          );
+        }
+      }
+      const result = await tools.callTool(owner, row.tool, args, {
+        signal: run.controller.signal,
+        onProgress: (p) => pump.progress(p.progress, p.total),
+        onLog: (entry) => pump.log(entry.level, entry.message),
+        onInputRequest: (request, signal) => askPerson(row, run, pump, request, signal),
+      });
+      await pump.flush();
+      const captured = await captureResult(
+        result,
+        { owner, sessionId: row.sessionId, graphId: row.graphId, nodeId: row.nodeId, tool: row.tool },
+        { artifacts: deps.artifacts, tools, warn: (message) => pump.log("warn", message) },
+      );
+      outcome = result.isError
+        ? {
+            status: "failed",
+            result: captured.stored,
+            preview: captured.preview,
+            error: `The tool reported an error: ${captured.preview}`,
+          }
+        : { status: "succeeded", result: captured.stored, preview: captured.preview };
+    } catch (error) {
+      if (run.controller.signal.aborted)
+        outcome = { status: "cancelled", error: "Stopped before it finished." };
+      else outcome = { status: "failed", error: messageOf(error) };
+    } finally {
+      local.delete(key);
+    }
+    await pump.flush();
+    const ms = now().getTime() - started;
+    await transition(
+      row.sessionId,
+      row.graphId,
+      [row.nodeId],
+      ["running", "awaiting_input"],
+      {
+        status: outcome.status,
+        finishedAt: now(),
+        result: outcome.result ?? null,
+        resultPreview: outcome.preview ?? null,
+        error: outcome.error ?? null,
+        runnerId: null,
+        leaseUntil: null,
+      },
+      (rows) =>
+        rows.map((r) =>
+          logEntry(
+            outcome.status === "succeeded" ? "info" : outcome.status === "cancelled" ? "warn" : "error",
+            `${r.tool} ${outcome.status} after ${ms} ms${outcome.error ? `: ${outcome.error}` : "."}`,
+            r.nodeId,
+          ),
+        ),
+    ).catch((error) => log.error({ err: error, key }, "could not record a node's outcome"));
+    releaseSlot(row.sessionId);
+    await kick(row.graphId).catch((error) => log.warn({ err: error }, "moving the graph on failed"));
+    for (const graphId of [...waiting]) {
+      waiting.delete(graphId);
+      void kick(graphId).catch((error) => log.warn({ err: error }, "moving a waiting graph on failed"));
+    }
+  }
+
+  /** The input-request hook: shows the request, waits for the person (or the deadline), answers. */
+  async function askPerson(
+    row: NodeRow,
+    run: LocalRun,
+    pump: ReturnType<typeof createPump>,
+    request: InputRequest,
+    signal: AbortSignal,
+  ): Promise<InputAnswer> {
+    if (request.kind === "sampling" && !deps.sampler) {
+      pump.log(
+        "warn",
+        "The server asked for a model completion (sampling), but no model is configured: refused.",
+      );
+      return { action: "decline" };
+    }
+    await pump.flush();
+    const id = newId();
+    const expiresAt = new Date(now().getTime() + config.inputTimeoutSec * 1000);
+    const shown =
+      request.kind === "form"
+        ? { message: request.message, schema: request.schema }
+        : request.kind === "url"
+          ? { message: request.message, url: request.url }
+          : {
+              message: request.message,
+              messages: request.messages,
+              ...(request.systemPrompt ? { system_prompt: request.systemPrompt } : {}),
+              max_tokens: request.maxTokens,
+            };
+    const answered = new Promise<InputAnswer>((resolve) => run.inputs.set(id, resolve));
+    const stored = await withTransaction(db, async (tx) => {
+      const [input] = await tx
+        .insert(inputRequests)
+        .values({
+          id,
+          sessionId: row.sessionId,
+          graphId: row.graphId,
+          nodeId: row.nodeId,
+          kind: request.kind,
+          request: shown,
+          expiresAt,
+          createdAt: now(),
+        })
+        .returning();
+      const waitingRows = await tx
+        .update(taskNodes)
+        .set({ status: "awaiting_input" })
+        .where(
+          and(
+            eq(taskNodes.graphId, row.graphId),
+            eq(taskNodes.nodeId, row.nodeId),
+            eq(taskNodes.status, "running"),
+          ),
+        )
+        .returning();
+      await events.append(
+        row.sessionId,
+        [
+          ...waitingRows.map((r) => taskUpdate(r)),
+          {
+            type: "input_request",
+            payload: {
+              request_id: id,
+              node_id: row.nodeId,
+              graph_id: row.graphId,
+              kind: request.kind,
+              ...shown,
+              expires_at: expiresAt.toISOString(),
+            },
+          },
+        ],
+        tx,
+      );
+      return input!;
+    });
+    const expiry = setTimeout(() => {
+      void resolveInput(stored, "expired").then((done) => {
+        if (done)
+          pump.log("warn", "Nobody answered the input request in time: the call goes on as cancelled.");
+      });
+    }, config.inputTimeoutSec * 1000);
+    expiry.unref();
+    const onAbort = () => void resolveInput(stored, "cancel");
+    signal.addEventListener("abort", onAbort, { once: true });
+    try {
+      const answer = await answered;
+      if (request.kind === "sampling" && answer.action === "accept" && deps.sampler) {
+        const sampled = await deps.sampler.sample(request, signal);
+        pump.log("info", `Answered the server's sampling request with ${sampled.model}.`);
+        return { action: "accept", sampling: sampled };
+      }
+      return answer;
+    } finally {
+      clearTimeout(expiry);
+      signal.removeEventListener("abort", onAbort);
+      run.inputs.delete(id);
+    }
+  }
+
+  async function onCommand(payload: string) {
+    let command: Command;
+    try {
+      command = JSON.parse(payload) as Command;
+    } catch {
+      return;
+    }
+    const run = local.get(command.k);
+    if (!run) return;
+    if (command.t === "cancel") {
+      run.controller.abort(new Error("cancelled by the person"));
+      return;
+    }
+    const resolve = run.inputs.get(command.r);
+    if (!resolve) return;
+    const [row] = await db.select().from(inputRequests).where(eq(inputRequests.id, command.r));
+    if (row && row.status !== "open") resolve(toAnswer(row));
+  }
+
+  // ---- the summary -----------------------------------------------------------------------------
+
+  async function finishGraph(graphId: string, nodes: NodeRow[]): Promise<void> {
+    const [graph] = await db
+      .update(taskGraphs)
+      .set({ finishedAt: now() })
+      .where(and(eq(taskGraphs.id, graphId), isNull(taskGraphs.finishedAt)))
+      .returning();
+    if (!graph || !nodes.some((n) => n.startedAt)) return;
+    const produced = await deps.artifacts.listForSession(graph.sessionId);
+    const outcome: GraphOutcome = {
+      nodes: [...nodes]
+        .sort((a, b) => a.ordinal - b.ordinal)
+        .map((n) => ({
+          id: n.nodeId,
+          title: n.title,
+          tool: n.tool,
+          status: n.status,
+          error: n.error ?? undefined,
+          resultPreview: n.resultPreview ?? undefined,
+        })),
+      artifacts: produced
+        .filter((a) => a.graphId === graphId)
+        .map((a) => ({
+          name: a.name,
+          contentType: a.contentType,
+          size: a.size,
+          nodeId: a.nodeId ?? undefined,
+        })),
+    };
+    let text = digestGraph(outcome);
+    if (deps.planner.summarize) {
+      try {
+        text = await deps.planner.summarize(outcome, AbortSignal.timeout(60_000));
+      } catch (error) {
+        log.warn({ err: error, graphId }, "the planner could not summarise; using the digest");
+      }
+    }
+    await say(graph.sessionId, "AGENT", text);
+  }
+
+  // ---- conversation ----------------------------------------------------------------------------
+
+  async function conversation(sessionId: string): Promise<ChatTurn[]> {
+    const rows = await db
+      .select({ payload: sessionEvents.payload })
+      .from(sessionEvents)
+      .where(and(eq(sessionEvents.sessionId, sessionId), eq(sessionEvents.type, "chat_message")))
+      .orderBy(desc(sessionEvents.seq))
+      .limit(CONVERSATION_TURNS);
+    return rows.reverse().map((r) => {
+      const p = r.payload as { sender: ChatTurn["sender"]; text: string };
+      return { sender: p.sender, text: p.text };
+    });
+  }
+
+  function describeTools(catalog: CatalogTool[]): string {
+    if (catalog.length === 0) return "This server offers no tools.";
+    const lines = catalog.map((t) => {
+      const schema = t.inputSchema as {
+        properties?: Record<string, { type?: unknown }>;
+        required?: string[];
+      };
+      const required = new Set(schema.required ?? []);
+      const args = Object.entries(schema.properties ?? {}).map(
+        ([name, p]) =>
+          `${name}${required.has(name) ? "*" : ""}${typeof p.type === "string" ? `: ${p.type}` : ""}`,
+      );
+      const hints = [
+        t.annotations?.readOnlyHint ? "read-only" : undefined,
+        !t.annotations?.readOnlyHint && (t.annotations?.destructiveHint ?? true) ? "destructive" : undefined,
+      ].filter(Boolean);
+      const description = (t.description ?? "").split("\n")[0]!.slice(0, 200);
+      return `${t.name}${t.title ? ` — ${t.title}` : ""}${hints.length ? ` [${hints.join(", ")}]` : ""}\n  ${description}${
+        args.length ? `\n  arguments: ${args.join(", ")}` : ""
+      }`;
+    });
+    return `${catalog.length} tool${catalog.length === 1 ? "" : "s"} (* = required):\n${lines.join("\n")}`;
+  }
+
+  async function plan(actor: Actor, text: string) {
+    const catalog = await listTools(actor);
+    if (!catalog) return;
+    const history = await conversation(actor.sessionId);
+    let answer: Awaited<ReturnType<Planner["plan"]>>;
+    try {
+      answer = await deps.planner.plan({
+        request: text,
+        conversation: history.slice(0, -1),
+        tools: catalog,
+        signal: AbortSignal.timeout(120_000),
+      });
+    } catch (error) {
+      await say(actor.sessionId, "SYSTEM", `The planner failed: ${messageOf(error)}`);
+      return;
+    }
+    if (answer.kind === "reply") {
+      await say(actor.sessionId, deps.planner.name === "none" ? "SYSTEM" : "AGENT", answer.text);
+      await deps.sessions.addTokens(actor.sessionId, estimateTokens(answer.text));
+      return;
+    }
+    await propose(actor, answer.spec, deps.planner.name, answer.text);
+  }
+
+  /**
+   * A line typed at the prompt: recorded as the person's message, then either a command or a request
+   * for the planner. `/new` returns the conversation that replaces this one.
+   */
+  async function send(actor: Actor, text: string): Promise<{ startedSession?: SessionRow }> {
+    const command = parseCommand(text);
+    await withTransaction(db, async (tx) => {
+      await events.append(actor.sessionId, [chat("USER", text)], tx);
+      if (!command) await deps.sessions.titleIfUntitled(actor.sessionId, text, tx);
+      await deps.sessions.addTokens(actor.sessionId, estimateTokens(text), tx);
+    });
+    switch (command?.kind) {
+      case undefined:
+        await plan(actor, text);
+        return {};
+      case "help":
+        await say(
+          actor.sessionId,
+          "SYSTEM",
+          `Commands:\n${COMMAND_HELP.map(([usage, what]) => `  ${usage.padEnd(18)} ${what}`).join("\n")}\n${REFERENCE_HELP}\nAnything else is a request in plain words.`,
+        );
+        return {};
+      case "tools": {
+        const catalog = await listTools(actor);
+        if (catalog) await say(actor.sessionId, "SYSTEM", describeTools(catalog));
+        return {};
+      }
+      case "call":
+        await propose(
+          actor,
+          { nodes: [{ id: "call", tool: command.tool, arguments: command.arguments, depends_on: [] }] },
+          "/call",
+        );
+        return {};
+      case "graph":
+        await propose(actor, command.spec, "/graph");
+        return {};
+      case "approve":
+        await approve(actor, { node_id: command.nodeId });
+        return {};
+      case "approve_all":
+        await approveAll(actor);
+        return {};
+      case "reject":
+        await reject(actor, { node_id: command.nodeId });
+        return {};
+      case "cancel":
+        await cancel(actor);
+        return {};
+      case "new": {
+        const fresh = await deps.sessions.startNew(actor.userId, actor.serverId);
+        await say(actor.sessionId, "SYSTEM", "Started a new conversation; this one stays in the list.");
+        return { startedSession: fresh };
+      }
+      case "invalid":
+        await say(actor.sessionId, "SYSTEM", command.message);
+        return {};
+    }
+  }
+
+  // ---- leases and recovery ---------------------------------------------------------------------
+
+  async function renewLeases() {
+    await db
+      .update(taskNodes)
+      .set({ leaseUntil: new Date(now().getTime() + config.leaseSec * 1000) })
+      .where(and(eq(taskNodes.runnerId, runnerId), inArray(taskNodes.status, ["running", "awaiting_input"])));
+  }
+
+  /**
+   * Fails nodes whose process died mid-call (never re-running them: the tool may have acted), and
+   * starts approved nodes nobody is running — after a restart, or when their process is gone.
+   */
+  async function recover() {
+    const cutoff = now();
+    const interrupted = await db
+      .update(taskNodes)
+      .set({ status: "failed", error: INTERRUPTED, finishedAt: cutoff, runnerId: null, leaseUntil: null })
+      .where(and(inArray(taskNodes.status, ["running", "awaiting_input"]), lt(taskNodes.leaseUntil, cutoff)))
+      .returning();
+    for (const row of interrupted) {
+      await events.append(row.sessionId, [
+        taskUpdate(row),
+        logEntry("error", `${row.tool}: ${INTERRUPTED}`, row.nodeId),
+      ]);
+      const open = await db
+        .select()
+        .from(inputRequests)
+        .where(
+          and(
+            eq(inputRequests.graphId, row.graphId),
+            eq(inputRequests.nodeId, row.nodeId),
+            eq(inputRequests.status, "open"),
+          ),
+        );
+      for (const request of open) await resolveInput(request, "cancel");
+    }
+    const graphs = new Set(interrupted.map((r) => r.graphId));
+    const approved = await db
+      .selectDistinct({ graphId: taskNodes.graphId })
+      .from(taskNodes)
+      .where(eq(taskNodes.status, "approved"))
+      .limit(200);
+    for (const g of approved) graphs.add(g.graphId);
+    for (const graphId of graphs) await kick(graphId);
+  }
+
+  function every(ms: number, task: () => Promise<unknown>, what: string) {
+    const timer = setInterval(() => {
+      task().catch((error) => log.warn({ err: error }, `${what} failed`));
+    }, ms);
+    timer.unref();
+    timers.push(timer);
+  }
+
+  return {
+    runnerId,
+    send,
+    propose,
+    approve,
+    approveAll,
+    reject,
+    cancel,
+    respondInput,
+    conversation,
+    /** The open input requests of a session (for clients that connect while one is waiting). */
+    async openInputs(sessionId: string) {
+      return db
+        .select()
+        .from(inputRequests)
+        .where(and(eq(inputRequests.sessionId, sessionId), eq(inputRequests.status, "open")));
+    },
+    /** `model` and `memory` of `connection_status`. */
+    async modelStatus(sessionId: string) {
+      const [row] = await db
+        .select({ tokensUsed: chatSessions.tokensUsed })
+        .from(chatSessions)
+        .where(eq(chatSessions.id, sessionId));
+      return {
+        model: deps.planner.name,
+        memory: { used: row?.tokensUsed ?? 0, total: deps.planner.contextTokens },
+      };
+    },
+    runningCalls: () => local.size,
+    async start() {
+      unlisten = await dbHandle.listen(COMMANDS_CHANNEL, (payload) => {
+        void onCommand(payload).catch((error) => log.warn({ err: error }, "engine command failed"));
+      });
+      every((config.leaseSec * 1000) / 3, renewLeases, "renewing leases");
+      every((config.leaseSec * 1000) / 2, recover, "recovering interrupted nodes");
+      await recover();
+    },
+    async stop() {
+      stopped = true;
+      for (const timer of timers) clearInterval(timer);
+      await unlisten?.();
+    },
+    /** Stops this process's running calls now (tests; shutdown). */
+    abortAll() {
+      for (const run of local.values()) run.controller.abort(new Error("the process is stopping"));
+    },
+  };
+}
+
+export type SessionEngine = ReturnType<typeof createSessionEngine>;
