@@ -25,9 +25,9 @@ export interface NewArtifact {
 /** A file name safe in a header and on a disk: no paths, no control characters, a sane length. */
 export function safeFileName(name: string, fallback = "artifact"): string {
   const base = name.split(/[\\/]/).pop() ?? "";
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
-  const cleaned = base
-    .replace(/[\u0000-\u001f\u007f"]/g, "")
+  const cleaned = [...base]
+    .filter((ch) => ch !== '"' && ch.codePointAt(0)! > 0x1f && ch.codePointAt(0) !== 0x7f)
+    .join("")
     .trim()
     .slice(-120);
   return cleaned === "" || cleaned === "." || cleaned === ".." ? fallback : cleaned;
