@@ -108,7 +108,14 @@ export const ChatMessagePayload = z.object({
   sender: z.enum(["AGENT", "USER", "SYSTEM"]),
   text: z.string(),
   timestamp: Timestamp,
+  /** (mcpdeck) The `chat_partial` stream this message completes, when it was streamed. */
+  stream_id: Id.optional(),
 });
+/**
+ * (mcpdeck) A reply being written: `text` is everything so far. Not stored and not replayed — its id
+ * repeats the last event's; the `chat_message` with the same `stream_id` replaces it when done.
+ */
+export const ChatPartialPayload = z.object({ stream_id: Id, sender: z.enum(["AGENT"]), text: z.string() });
 export const TaskGraphProposalPayload = z.object({ graph_id: Id, nodes: z.array(TaskNode) });
 export const LogEntryPayload = z.object({
   timestamp: Timestamp,
@@ -177,6 +184,7 @@ export const ServerMessage = z.discriminatedUnion("type", [
   serverMessage("input_request", InputRequestPayload),
   serverMessage("input_resolved", InputResolvedPayload),
   serverMessage("session_started", SessionStartedPayload),
+  serverMessage("chat_partial", ChatPartialPayload),
 ]);
 export type ServerMessage = z.infer<typeof ServerMessage>;
 export type ServerMessageType = ServerMessage["type"];

@@ -941,24 +941,70 @@ export function createSessionEngine(deps: {
     return `${catalog.length} tool${catalog.length === 1 ? "" : "s"} (* = required):\n${lines.join("\n")}`;
   }
 
+  /** A reply streamed as `chat_partial` events: at most one in flight, the latest text wins. */
+  function createTextStream(sessionId: string, streamId: string) {
+    let latest: string | undefined;
+    let sending: Promise<void> | undefined;
+    let used = false;
+    const loop = async () => {
+      while (latest !== undefined) {
+        const text = latest;
+        latest = undefined;
+        await events
+          .broadcast(sessionId, {
+            type: "chat_partial",
+            payload: { stream_id: streamId, sender: "AGENT", text },
+          })
+          .catch((error) => log.warn({ err: error }, "could not stream a partial reply"));
+      }
+      sending = undefined;
+    };
+    return {
+      push: (text: string) => {
+        used = true;
+        latest = text;
+        sending ??= loop();
+      },
+      used: () => used,
+      async end() {
+        while (sending) await sending;
+      },
+    };
+  }
+
   async function plan(actor: Actor, text: string) {
     const catalog = await listTools(actor);
     if (!catalog) return;
     const history = await conversation(actor.sessionId);
     let answer: Awaited<ReturnType<Planner["plan"]>>;
+    const streamId = newId();
+    const stream = createTextStream(actor.sessionId, streamId);
     try {
       answer = await deps.planner.plan({
         request: text,
         conversation: history.slice(0, -1),
         tools: catalog,
         signal: AbortSignal.timeout(120_000),
+        onText: stream.push,
       });
     } catch (error) {
       await say(actor.sessionId, "SYSTEM", `The planner failed: ${messageOf(error)}`);
       return;
+    } finally {
+      await stream.end();
     }
     if (answer.kind === "reply") {
-      await say(actor.sessionId, deps.planner.name === "none" ? "SYSTEM" : "AGENT", answer.text);
+      await events.append(actor.sessionId, [
+        {
+          type: "chat_message",
+          payload: {
+            sender: deps.planner.name === "none" ? "SYSTEM" : "AGENT",
+            text: answer.text,
+            timestamp: iso(),
+            ...(stream.used() ? { stream_id: streamId } : {}),
+          },
+        },
+      ]);
       await deps.sessions.addTokens(actor.sessionId, estimateTokens(answer.text));
       return;
     }

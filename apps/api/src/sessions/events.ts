@@ -29,6 +29,8 @@ interface Note {
   s: string;
   q: number;
   e?: SessionEvent[];
+  /** An ephemeral event: delivered to whoever listens now, never stored (see `broadcast`). */
+  x?: NewSessionEvent;
 }
 
 export interface EventSubscription {
@@ -126,6 +128,16 @@ export function createEventLog(deps: { dbHandle: DbHandle; log: Logger }) {
     });
   }
 
+  /**
+   * Sends an event to the session's current listeners in every process without storing it (a reply
+   * being streamed): it carries the listener's last event id and is never replayed.
+   */
+  async function broadcast(sessionId: string, event: NewSessionEvent): Promise<void> {
+    const note = JSON.stringify({ s: sessionId, q: 0, x: event } satisfies Note);
+    if (Buffer.byteLength(note, "utf8") > INLINE_MAX_BYTES) return;
+    await dbHandle.notify(CHANNEL, note);
+  }
+
   function schedule(sub: Subscriber, work: () => Promise<void>) {
     sub.chain = sub.chain.then(async () => {
       if (sub.closed) return;
@@ -157,7 +169,12 @@ export function createEventLog(deps: { dbHandle: DbHandle; log: Logger }) {
     }
     const subs = subscribers.get(note.s);
     if (!subs) return;
+    const ephemeral = note.x;
     for (const sub of subs) {
+      if (ephemeral) {
+        schedule(sub, async () => sub.deliver({ ...ephemeral, id: sub.cursor } as SessionEvent));
+        continue;
+      }
       schedule(sub, async () => {
         if (note.q <= sub.cursor) return;
         if (note.e && note.e[0] && note.e[0].id <= sub.cursor + 1) return send(sub, note.e);
@@ -227,6 +244,7 @@ export function createEventLog(deps: { dbHandle: DbHandle; log: Logger }) {
 
   return {
     append,
+    broadcast,
     read,
     subscribe,
     /** Sessions with subscribers in this process (for status broadcasts). */
