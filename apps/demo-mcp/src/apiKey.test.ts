@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type DemoMcpHandle, startDemoMcpServer } from "./index.js";
+import { type DemoMcpHandle, startDemoMcpServer, TOOL_NAMES } from "./index.js";
 import { connectSse, connectStreamable, INITIALIZE_BODY, MCP_POST_HEADERS } from "./testing/utils.js";
 
 const KEY = "demo-key-123";
@@ -53,13 +53,13 @@ describe("API key mode", () => {
     const client = await connectStreamable(handle.url, {
       requestInit: { headers: { Authorization: `Bearer ${KEY}` } },
     });
-    expect((await client.listTools()).tools.length).toBe(6);
+    expect((await client.listTools()).tools.length).toBe(TOOL_NAMES.length);
     await client.close();
   });
 
   it("accepts the key in X-API-Key", async () => {
     const client = await connectStreamable(handle.url, { requestInit: { headers: { "X-API-Key": KEY } } });
-    expect((await client.listTools()).tools.length).toBe(6);
+    expect((await client.listTools()).tools.length).toBe(TOOL_NAMES.length);
     await client.close();
   });
 
@@ -73,7 +73,7 @@ describe("API key mode", () => {
     });
     expect(messages.status).toBe(401);
     const client = await connectSse(handle.sseUrl, { requestInit: { headers: { "X-API-Key": KEY } } });
-    expect((await client.listTools()).tools.length).toBe(6);
+    expect((await client.listTools()).tools.length).toBe(TOOL_NAMES.length);
     await client.close();
   });
 
