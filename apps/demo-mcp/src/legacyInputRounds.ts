@@ -48,6 +48,8 @@ export interface LegacyCallContext {
   notify: SendNotification;
   sendRequest: SendRequest;
   logger: SessionLogger;
+  /** Hears every progress report, progress token or not (a task shows it as its status message). */
+  onProgress?(message: string): Promise<void>;
   /** Sends `notifications/elicitation/complete` for an elicitation id. */
   completeElicitation(elicitationId: string): Promise<void>;
 }
@@ -85,6 +87,7 @@ export async function runLegacyCall(
       inputResponses,
       requestState,
       progress: async (progress, total, message) => {
+        await ctx.onProgress?.(message);
         if (ctx.progressToken === undefined) return;
         await ctx
           .notify({

@@ -82,14 +82,9 @@ export function registerLegacyTaskTool(
           signal,
           clientCapabilities: server.server.getClientCapabilities() as ClientCapabilities | undefined,
           progressToken: extra._meta?.progressToken,
-          notify: async (notification) => {
-            await sessionNotify(notification);
-            if (notification.method === "notifications/progress" && notification.params.message) {
-              await extra.taskStore
-                .updateTaskStatus(task.taskId, "working", notification.params.message)
-                .catch(() => {}); // already terminal (cancelled)
-            }
-          },
+          notify: sessionNotify,
+          onProgress: (message) =>
+            extra.taskStore.updateTaskStatus(task.taskId, "working", message).catch(() => {}), // already cancelled
           sendRequest: (request, schema, options) => extra.sendRequest(request as never, schema, options),
           logger,
           completeElicitation: (id) => server.server.createElicitationCompletionNotifier(id)(),
