@@ -3,7 +3,7 @@
  * (with listing and argument completion where natural). Reads return `undefined` for a URI that names
  * nothing; each era's server turns that into its SDK's "resource not found" error.
  */
-import { CHART_URI_TEMPLATE, parseChartUri } from "./charts.js";
+import { CHART_COMPLETIONS, CHART_URI_TEMPLATE, parseChartVariables } from "./charts.js";
 import { COUNTRIES, datasetRange, describeDataset, getSignupDataset, querySignups } from "./dataset.js";
 import type { DemoEnv } from "./env.js";
 import { describeReportCache, REPORT_CACHE_URI, reportUri } from "./reportCache.js";
@@ -125,10 +125,11 @@ export const TEMPLATE_RESOURCES: readonly TemplateResourceDef[] = [
     uriTemplate: CHART_URI_TEMPLATE,
     title: "Signups chart",
     description:
-      "PNG bar chart of signups per day (days 1-90, optional country and plan), as render_chart draws it.",
+      "PNG bar chart of signups per day, as render_chart draws it: days 1-90, a country code or 'all', a plan or 'all'.",
     mimeType: "image/png",
-    read: (uri, _variables, env) => {
-      const spec = parseChartUri(uri);
+    complete: CHART_COMPLETIONS,
+    read: (uri, variables, env) => {
+      const spec = parseChartVariables(variables);
       if (!spec) return undefined;
       const { png } = renderSignupsChart(env.referenceDate, spec.days, spec);
       return { uri: uri.href, mimeType: "image/png", blob: png.toString("base64") };
