@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DemoMcpHandle, startDemoMcpServer, TOOL_NAMES } from "./index.js";
+import { connectEra, MODERN_PROTOCOL_VERSION } from "./testing/eraClients.js";
 import { connectSse, connectStreamable, INITIALIZE_BODY, MCP_POST_HEADERS } from "./testing/utils.js";
 
 const KEY = "demo-key-123";
@@ -60,6 +61,15 @@ describe("API key mode", () => {
   it("accepts the key in X-API-Key", async () => {
     const client = await connectStreamable(handle.url, { requestInit: { headers: { "X-API-Key": KEY } } });
     expect((await client.listTools()).tools.length).toBe(TOOL_NAMES.length);
+    await client.close();
+  });
+
+  it("protects the 2026-07-28 era the same way", async () => {
+    await expect(connectEra("modern", handle.url)).rejects.toThrow();
+    await expect(connectEra("modern", handle.url, { headers: { "X-API-Key": "wrong" } })).rejects.toThrow();
+    const client = await connectEra("modern", handle.url, { headers: { "X-API-Key": KEY } });
+    expect(client.protocolVersion).toBe(MODERN_PROTOCOL_VERSION);
+    expect(await client.listTools()).toHaveLength(TOOL_NAMES.length);
     await client.close();
   });
 

@@ -9,6 +9,7 @@ import type {
 } from "@modelcontextprotocol/sdk/shared/auth.js";
 import { afterEach, describe, expect, it } from "vitest";
 import { type DemoMcpHandle, startDemoMcpServer, TOOL_NAMES } from "./index.js";
+import { connectEra, MODERN_PROTOCOL_VERSION } from "./testing/eraClients.js";
 import { INITIALIZE_BODY, MCP_POST_HEADERS, newClient } from "./testing/utils.js";
 
 /** In-memory OAuth client for tests. The redirect URI is never contacted: we read `Location` ourselves. */
@@ -143,6 +144,15 @@ describe("OAuth mode", () => {
     const result = await client.callTool({ name: "query_signups", arguments: { limit: 1 } });
     expect(result.isError).toBeFalsy();
     await client.close();
+
+    // A 2026-07-28 client is checked by the same bearer middleware.
+    await expect(connectEra("modern", handle.url)).rejects.toThrow();
+    const modern = await connectEra("modern", handle.url, {
+      headers: { Authorization: `Bearer ${provider.saved?.access_token}` },
+    });
+    expect(modern.protocolVersion).toBe(MODERN_PROTOCOL_VERSION);
+    expect((await modern.callTool("query_signups", { limit: 1 })).isError).toBeFalsy();
+    await modern.close();
 
     // The legacy SSE transport is protected by the same tokens.
     const sseClient = newClient();
