@@ -22,15 +22,19 @@ import { executeTool } from "./tools/execute.js";
 import { TOOLS } from "./tools/index.js";
 import type { DemoTool, ToolCall } from "./tools/types.js";
 
+/** The capabilities the request's `_meta` envelope declares (the SDK types the envelope as an open record). */
+function clientCapabilitiesOf(ctx: ServerContext): ClientCapabilities | undefined {
+  const envelope = ctx.mcpReq.envelope as Record<string, unknown> | undefined;
+  return envelope?.[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined;
+}
+
 function modernCall(tool: DemoTool, ctx: ServerContext): ToolCall {
   const progressToken = ctx.mcpReq._meta?.progressToken;
   const requestState = ctx.mcpReq.requestState<string>();
   return {
     signal: ctx.mcpReq.signal,
     era: "modern",
-    clientCapabilities: ctx.mcpReq.envelope?.[CLIENT_CAPABILITIES_META_KEY as never] as
-      | ClientCapabilities
-      | undefined,
+    clientCapabilities: clientCapabilitiesOf(ctx),
     inputResponses: ctx.mcpReq.inputResponses,
     requestState: typeof requestState === "string" ? requestState : undefined,
     progress: async (progress, total, message) => {
