@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type DemoMcpHandle, startDemoMcpServer } from "./index.js";
+import { type DemoMcpHandle, startDemoMcpServer, TOOL_NAMES } from "./index.js";
+import { connectEra, MODERN_PROTOCOL_VERSION } from "./testing/eraClients.js";
 import { connectSse, connectStreamable, INITIALIZE_BODY, MCP_POST_HEADERS } from "./testing/utils.js";
 
 const KEY = "demo-key-123";
@@ -53,13 +54,22 @@ describe("API key mode", () => {
     const client = await connectStreamable(handle.url, {
       requestInit: { headers: { Authorization: `Bearer ${KEY}` } },
     });
-    expect((await client.listTools()).tools.length).toBe(6);
+    expect((await client.listTools()).tools.length).toBe(TOOL_NAMES.length);
     await client.close();
   });
 
   it("accepts the key in X-API-Key", async () => {
     const client = await connectStreamable(handle.url, { requestInit: { headers: { "X-API-Key": KEY } } });
-    expect((await client.listTools()).tools.length).toBe(6);
+    expect((await client.listTools()).tools.length).toBe(TOOL_NAMES.length);
+    await client.close();
+  });
+
+  it("protects the 2026-07-28 era the same way", async () => {
+    await expect(connectEra("modern", handle.url)).rejects.toThrow();
+    await expect(connectEra("modern", handle.url, { headers: { "X-API-Key": "wrong" } })).rejects.toThrow();
+    const client = await connectEra("modern", handle.url, { headers: { "X-API-Key": KEY } });
+    expect(client.protocolVersion).toBe(MODERN_PROTOCOL_VERSION);
+    expect(await client.listTools()).toHaveLength(TOOL_NAMES.length);
     await client.close();
   });
 
@@ -73,7 +83,7 @@ describe("API key mode", () => {
     });
     expect(messages.status).toBe(401);
     const client = await connectSse(handle.sseUrl, { requestInit: { headers: { "X-API-Key": KEY } } });
-    expect((await client.listTools()).tools.length).toBe(6);
+    expect((await client.listTools()).tools.length).toBe(TOOL_NAMES.length);
     await client.close();
   });
 

@@ -1,6 +1,10 @@
 /**
- * HTTP runtime: an express app serving the MCP streamable HTTP transport (/mcp) and/or the legacy
- * HTTP+SSE transport (GET /sse + POST /messages), optionally protected by an API key or OAuth.
+ * HTTP runtime: an express app serving MCP at /mcp to both protocol eras, and/or the legacy HTTP+SSE
+ * transport (GET /sse + POST /messages), optionally protected by an API key or OAuth.
+ *
+ * POST /mcp is classified with the 2.x SDK's `isLegacyRequest` (the same step `createMcpHandler` runs):
+ * requests carrying the 2026-07-28 `_meta` envelope go to the stateless 2.x handler; everything else
+ * (the `initialize` handshake, session traffic, GET/DELETE) to a sessionful 1.x server per session.
  *
  * The listener is bound first (so an ephemeral port is known), then the app is built with the real
  * origin — OAuth metadata and resource URLs need it.
@@ -13,7 +17,6 @@ import {
   getOAuthProtectedResourceMetadataUrl,
   mcpAuthRouter,
 } from "@modelcontextprotocol/sdk/server/auth/router.js";
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import {
   hostHeaderValidation,
   localhostHostValidation,
@@ -21,11 +24,23 @@ import {
 import { SSEServerTransport } from "@modelcontextprotocol/sdk/server/sse.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
+import {
+  type AuthInfo,
+  createMcpHandler,
+  isLegacyRequest,
+  type McpHttpHandler,
+} from "@modelcontextprotocol/server";
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from "express";
 import { apiKeyMatches, presentedApiKeys } from "./apiKey.js";
+import { connectPageRouter } from "./connectPage.js";
 import { OAUTH_SCOPES, SERVER_NAME } from "./constants.js";
-import { createDemoMcpServer } from "./mcpServer.js";
+import { DataSourceConnections } from "./dataSourceConnections.js";
+import type { DemoEnv } from "./env.js";
+import { sendWebResponse, toWebRequest } from "./fetchBridge.js";
+import { createLegacyMcpServer, type LegacyMcpServer } from "./legacyServer.js";
+import { createModernMcpServer } from "./modernServer.js";
 import { DemoOAuthProvider } from "./oauth.js";
+import { REPORT_CACHE_URI, ReportCache } from "./reportCache.js";
 
 export interface RuntimeOptions {
   port: number;
@@ -37,7 +52,7 @@ export interface RuntimeOptions {
   referenceDate: string | undefined;
   sessionIdleMs: number;
   log: (line: string) => void;
-  /** Serve streamable HTTP at /mcp. */
+  /** Serve MCP at /mcp (2026-07-28 stateless + 2025 streamable HTTP sessions). */
   streamable: boolean;
   /** Serve the legacy HTTP+SSE transport at GET /sse + POST /messages. */
   legacySse: boolean;
@@ -52,7 +67,7 @@ export interface Runtime {
 
 interface Session {
   transport: StreamableHTTPServerTransport | SSEServerTransport;
-  server: McpServer;
+  legacy: LegacyMcpServer;
   /** Responses currently open for this session (long requests, SSE streams). */
   open: number;
   lastActive: number;
@@ -91,7 +106,7 @@ const cors: RequestHandler = (req, res, next) => {
     res.setHeader("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS");
     res.setHeader(
       "Access-Control-Allow-Headers",
-      "Authorization, Content-Type, Accept, Mcp-Session-Id, Mcp-Protocol-Version, Last-Event-ID, X-API-Key",
+      "Authorization, Content-Type, Accept, Mcp-Session-Id, Mcp-Protocol-Version, Mcp-Method, Mcp-Name, Last-Event-ID, X-API-Key",
     );
     res.setHeader("Access-Control-Max-Age", "600");
     res.status(204).end();
@@ -127,6 +142,13 @@ function buildRuntime(options: RuntimeOptions, httpServer: HttpServer, origin: s
 
   const sessions = new Map<string, Session>();
   let closing = false;
+  const env: DemoEnv = {
+    referenceDate: options.referenceDate,
+    origin,
+    reports: new ReportCache(),
+    connections: new DataSourceConnections(),
+    log,
+  };
 
   const app = express();
   app.disable("x-powered-by");
@@ -201,9 +223,28 @@ function buildRuntime(options: RuntimeOptions, httpServer: HttpServer, origin: s
     });
   };
   const removeSession = (id: string | undefined, kind: string): void => {
-    if (id && sessions.delete(id)) log(`${kind} session closed: ${id}`);
+    const session = id === undefined ? undefined : sessions.get(id);
+    if (!id || !session) return;
+    sessions.delete(id);
+    session.legacy.dispose();
+    log(`${kind} session closed: ${id}`);
   };
-  const newMcpServer = (): McpServer => createDemoMcpServer({ referenceDate: options.referenceDate });
+  const newLegacyServer = (): LegacyMcpServer => createLegacyMcpServer(env);
+
+  // ---- the 2026-07-28 era: stateless, one 2.x server per request --------------------------------
+  let modern: McpHttpHandler | undefined;
+  if (options.streamable) {
+    const handler = createMcpHandler(() => createModernMcpServer(env), {
+      legacy: "reject",
+      onerror: (error) => log(`2026-07-28 request failed: ${error.message}`),
+    });
+    // Open subscriptions/listen streams hear the report cache change.
+    env.reports.onChange(() => {
+      handler.notify.resourceUpdated(REPORT_CACHE_URI);
+      handler.notify.resourcesChanged();
+    });
+    modern = handler;
+  }
 
   // ---- streamable HTTP at /mcp ----------------------------------------------------------------
   if (options.streamable) {
@@ -223,6 +264,22 @@ function buildRuntime(options: RuntimeOptions, httpServer: HttpServer, origin: s
     };
 
     app.post("/mcp", requireAuth, async (req, res) => {
+      if (modern && req.body !== undefined) {
+        const { request } = toWebRequest(req, origin);
+        if (!(await isLegacyRequest(request, req.body))) {
+          if (closing) {
+            jsonRpcError(res, 503, -32000, "Server is shutting down");
+            return;
+          }
+          const authInfo = (req as Request & { auth?: AuthInfo }).auth;
+          const response = await modern.fetch(request, {
+            parsedBody: req.body,
+            ...(authInfo && { authInfo }),
+          });
+          await sendWebResponse(res, response);
+          return;
+        }
+      }
       const id = req.headers["mcp-session-id"];
       if (id === undefined) {
         if (!isInitializeRequest(req.body)) {
@@ -238,18 +295,18 @@ function buildRuntime(options: RuntimeOptions, httpServer: HttpServer, origin: s
           jsonRpcError(res, 503, -32000, "Server is shutting down");
           return;
         }
-        const server = newMcpServer();
+        const legacy = newLegacyServer();
         const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
           sessionIdGenerator: () => randomUUID(),
           onsessioninitialized: (sessionId) => {
-            const session: Session = { transport, server, open: 0, lastActive: Date.now() };
+            const session: Session = { transport, legacy, open: 0, lastActive: Date.now() };
             sessions.set(sessionId, session);
             track(session, res);
             log(`streamable HTTP session initialized: ${sessionId}`);
           },
         });
         transport.onclose = () => removeSession(transport.sessionId, "streamable HTTP");
-        await server.connect(transport);
+        await legacy.server.connect(transport);
         await transport.handleRequest(req, res, req.body);
         return;
       }
@@ -276,14 +333,14 @@ function buildRuntime(options: RuntimeOptions, httpServer: HttpServer, origin: s
         jsonRpcError(res, 503, -32000, "Server is shutting down");
         return;
       }
-      const server = newMcpServer();
+      const legacy = newLegacyServer();
       const transport = new SSEServerTransport("/messages", res);
-      const session: Session = { transport, server, open: 0, lastActive: Date.now() };
+      const session: Session = { transport, legacy, open: 0, lastActive: Date.now() };
       sessions.set(transport.sessionId, session);
       track(session, res);
       transport.onclose = () => removeSession(transport.sessionId, "legacy SSE");
       log(`legacy SSE session opened: ${transport.sessionId}`);
-      await server.connect(transport);
+      await legacy.server.connect(transport);
     });
     // A streamable HTTP client POSTs to the URL it was given first; refusing it here makes clients
     // that were pointed at /sse fall back to the legacy transport.
@@ -312,10 +369,15 @@ function buildRuntime(options: RuntimeOptions, httpServer: HttpServer, origin: s
     });
   }
 
+  app.use(connectPageRouter(env.connections));
+
   app.get("/", (_req, res) => {
     res.json({
       name: SERVER_NAME,
       streamable_http: options.streamable ? `${origin}/mcp` : undefined,
+      protocol_eras: options.streamable
+        ? ["2026-07-28", "2025-11-25 (and earlier)"]
+        : ["2025-11-25 (and earlier)"],
       legacy_sse: options.legacySse ? `${origin}/sse` : undefined,
       auth: options.oauth ? "oauth" : apiKey !== undefined ? "api-key" : "none",
     });
@@ -355,8 +417,9 @@ function buildRuntime(options: RuntimeOptions, httpServer: HttpServer, origin: s
       clearInterval(sweeper);
       const all = [...sessions.values()];
       sessions.clear();
+      for (const session of all) session.legacy.dispose();
       await Promise.race([
-        Promise.allSettled(all.map((s) => s.server.close())),
+        Promise.allSettled([...all.map((s) => s.legacy.server.close()), modern?.close()]),
         new Promise((resolve) => setTimeout(resolve, 1000).unref()),
       ]);
       await new Promise<void>((resolve) => {

@@ -1,13 +1,17 @@
 /**
- * @mcpdeck/demo-mcp — a real MCP server (SDK McpServer) used to demo and test mcpdeck.
+ * @mcpdeck/demo-mcp — a real MCP server used to demo and test mcpdeck.
  *
- * startDemoMcpServer():       streamable HTTP at /mcp (+ legacy HTTP+SSE at /sse unless disabled)
+ * startDemoMcpServer():       /mcp for both protocol eras — 2026-07-28 (stateless, `@modelcontextprotocol/server`
+ *                             2.x) and the 2025 handshake era (sessions, 1.x SDK) — plus legacy HTTP+SSE at /sse
+ *                             unless disabled
  * startLegacySseOnlyServer(): ONLY the legacy HTTP+SSE transport (POST /sse → 405), to exercise client fallback
  */
 import { startRuntime } from "./httpServer.js";
 
 export { OAUTH_SCOPES, SERVER_NAME, SERVER_VERSION } from "./constants.js";
-export { createDemoMcpServer, SIGNUPS_SCHEMA_URI } from "./mcpServer.js";
+export { PERIOD_SUGGESTIONS } from "./prompts.js";
+export { REPORT_CACHE_URI } from "./reportCache.js";
+export { SIGNUPS_SCHEMA_URI } from "./resources.js";
 export { TOOL_NAMES } from "./tools/index.js";
 
 export interface DemoMcpOptions {
@@ -29,12 +33,12 @@ export interface DemoMcpOptions {
   allowedHosts?: string[];
   /** Close sessions idle for this long (ms). Default 30 minutes. */
   sessionIdleMs?: number;
-  /** Receives one line per notable event (session opened/closed, errors). Default: silent. */
+  /** Receives one line per notable event (session opened/closed, a tool stopped by cancellation, errors). Default: silent. */
   log?: (line: string) => void;
 }
 
 export interface DemoMcpHandle {
-  /** Streamable HTTP endpoint, e.g. http://127.0.0.1:54321/mcp (legacy-only server: the /sse URL). */
+  /** MCP endpoint for both eras, e.g. http://127.0.0.1:54321/mcp (legacy-only server: the /sse URL). */
   url: string;
   /** Legacy HTTP+SSE endpoint, e.g. http://127.0.0.1:54321/sse. */
   sseUrl: string;

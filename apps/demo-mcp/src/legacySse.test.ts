@@ -1,3 +1,5 @@
+import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
+import { ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { describe, expect, it } from "vitest";
 import { startDemoMcpServer, startLegacySseOnlyServer, TOOL_NAMES } from "./index.js";
 import {
@@ -7,6 +9,7 @@ import {
   connectWithFallback,
   INITIALIZE_BODY,
   MCP_POST_HEADERS,
+  newClient,
   textOf,
 } from "./testing/utils.js";
 
@@ -33,6 +36,32 @@ describe("legacy HTTP+SSE transport", () => {
         },
       );
       expect(progress).toEqual([0, 1, 2, 3]);
+      await client.close();
+    } finally {
+      await handle.close();
+    }
+  });
+
+  it("serves the same tool table, input requests included", async () => {
+    const handle = await startDemoMcpServer();
+    try {
+      const client = newClient({ elicitation: { form: {} } });
+      client.setRequestHandler(ElicitRequestSchema, async () => ({
+        action: "accept",
+        content: {
+          title: "Over SSE",
+          sections: ["summary"],
+          include_chart: false,
+          recipient: "sse@example.com",
+        },
+      }));
+      await client.connect(new SSEClientTransport(new URL(handle.sseUrl)));
+      const result = asToolResult(await client.callTool({ name: "configure_report", arguments: {} }));
+      expect(result.structuredContent).toMatchObject({
+        action: "accept",
+        title: "Over SSE",
+        recipient: "sse@example.com",
+      });
       await client.close();
     } finally {
       await handle.close();

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { TOOL_NAMES } from "./index.js";
 import { connectStreamable } from "./testing/utils.js";
 
 const appDir = fileURLToPath(new URL("..", import.meta.url));
@@ -40,7 +41,7 @@ describe("CLI entry (src/main.ts)", () => {
       const match = /^demo MCP server listening on (http:\/\/127\.0\.0\.1:\d+\/mcp)$/.exec(line);
       expect(match, line).not.toBeNull();
       const client = await connectStreamable(match?.[1] ?? "");
-      expect((await client.listTools()).tools.length).toBe(6);
+      expect((await client.listTools()).tools.length).toBe(TOOL_NAMES.length);
       // Leave the session open: shutdown must still be prompt.
       const exited = once(child, "exit");
       child.kill("SIGTERM");

@@ -8,7 +8,8 @@ import type {
   OAuthTokens,
 } from "@modelcontextprotocol/sdk/shared/auth.js";
 import { afterEach, describe, expect, it } from "vitest";
-import { type DemoMcpHandle, startDemoMcpServer } from "./index.js";
+import { type DemoMcpHandle, startDemoMcpServer, TOOL_NAMES } from "./index.js";
+import { connectEra, MODERN_PROTOCOL_VERSION } from "./testing/eraClients.js";
 import { INITIALIZE_BODY, MCP_POST_HEADERS, newClient } from "./testing/utils.js";
 
 /** In-memory OAuth client for tests. The redirect URI is never contacted: we read `Location` ourselves. */
@@ -139,15 +140,24 @@ describe("OAuth mode", () => {
 
     const client = newClient();
     await client.connect(new StreamableHTTPClientTransport(new URL(handle.url), { authProvider: provider }));
-    expect((await client.listTools()).tools).toHaveLength(6);
+    expect((await client.listTools()).tools).toHaveLength(TOOL_NAMES.length);
     const result = await client.callTool({ name: "query_signups", arguments: { limit: 1 } });
     expect(result.isError).toBeFalsy();
     await client.close();
 
+    // A 2026-07-28 client is checked by the same bearer middleware.
+    await expect(connectEra("modern", handle.url)).rejects.toThrow();
+    const modern = await connectEra("modern", handle.url, {
+      headers: { Authorization: `Bearer ${provider.saved?.access_token}` },
+    });
+    expect(modern.protocolVersion).toBe(MODERN_PROTOCOL_VERSION);
+    expect((await modern.callTool("query_signups", { limit: 1 })).isError).toBeFalsy();
+    await modern.close();
+
     // The legacy SSE transport is protected by the same tokens.
     const sseClient = newClient();
     await sseClient.connect(new SSEClientTransport(new URL(handle.sseUrl), { authProvider: provider }));
-    expect((await sseClient.listTools()).tools).toHaveLength(6);
+    expect((await sseClient.listTools()).tools).toHaveLength(TOOL_NAMES.length);
     await sseClient.close();
   });
 
@@ -171,7 +181,7 @@ describe("OAuth mode", () => {
     await client.connect(new StreamableHTTPClientTransport(new URL(handle.url), { authProvider: provider }));
     await new Promise((r) => setTimeout(r, 1100));
     // The transport gets a 401, refreshes through auth(), and retries.
-    expect((await client.listTools()).tools).toHaveLength(6);
+    expect((await client.listTools()).tools).toHaveLength(TOOL_NAMES.length);
     expect(handle.oauth?.issuedTokenCount()).toBe(2);
     expect(provider.saved?.refresh_token).not.toBe(firstRefresh);
     await client.close();
@@ -196,7 +206,7 @@ describe("OAuth mode", () => {
     await authorize(handle, provider);
     const client = newClient();
     await client.connect(new StreamableHTTPClientTransport(new URL(handle.url), { authProvider: provider }));
-    expect((await client.listTools()).tools).toHaveLength(6);
+    expect((await client.listTools()).tools).toHaveLength(TOOL_NAMES.length);
 
     handle.oauth?.revokeAllTokens();
     provider.authorizationUrl = undefined;

@@ -8,6 +8,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getSignupDataset } from "./dataset.js";
 import { type DemoMcpHandle, SERVER_NAME, SERVER_VERSION, startDemoMcpServer, TOOL_NAMES } from "./index.js";
+import { connectEra } from "./testing/eraClients.js";
 import {
   asToolResult,
   connectStreamable,
@@ -391,6 +392,18 @@ describe("lifecycle", () => {
     await a.close();
     await b.close();
     expect(await running).toBeInstanceOf(Error);
+  });
+
+  it("close() also ends running 2026-07-28 calls", async () => {
+    const h = await startDemoMcpServer();
+    const modern = await connectEra("modern", h.url);
+    const running = modern.callTool("wait", { ms: 60_000 }).catch((e: unknown) => e);
+    await new Promise((r) => setTimeout(r, 100));
+    const started = Date.now();
+    await h.close();
+    expect(Date.now() - started).toBeLessThan(2500);
+    expect(await running).toBeInstanceOf(Error);
+    await modern.close();
   });
 
   it("supports the IPv6 loopback and refuses OAuth there with a clear error", async () => {

@@ -6,12 +6,12 @@ import {
   StreamableHTTPClientTransport,
   type StreamableHTTPClientTransportOptions,
 } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult, ClientCapabilities } from "@modelcontextprotocol/sdk/types.js";
 import { expect } from "vitest";
 import { crc32, PNG_SIGNATURE } from "../png.js";
 
-export function newClient(): Client {
-  return new Client({ name: "demo-mcp-tests", version: "0.0.0" }, { capabilities: {} });
+export function newClient(capabilities: ClientCapabilities = {}): Client {
+  return new Client({ name: "demo-mcp-tests", version: "0.0.0" }, { capabilities });
 }
 
 export async function connectStreamable(

@@ -1,26 +1,33 @@
-import { registerAlwaysFails } from "./alwaysFails.js";
-import { registerBuildReport } from "./buildReport.js";
-import { registerFetchSampleApi } from "./fetchSampleApi.js";
-import { registerLongRunningAnalysis } from "./longRunningAnalysis.js";
-import { registerQuerySignups } from "./querySignups.js";
-import { registerRenderChart } from "./renderChart.js";
-import type { ToolContext } from "./types.js";
+/** The one table of demo tools: both eras' servers register exactly these, in this order. */
+import { alwaysFailsTool } from "./alwaysFails.js";
+import { buildReportTool } from "./buildReport.js";
+import { configureReportTool } from "./configureReport.js";
+import { connectDataSourceTool } from "./connectDataSource.js";
+import { exportSignupsTool } from "./exportSignups.js";
+import { fetchSampleApiTool } from "./fetchSampleApi.js";
+import { longRunningAnalysisTool } from "./longRunningAnalysis.js";
+import { purgeReportCacheTool } from "./purgeReportCache.js";
+import { querySignupsTool } from "./querySignups.js";
+import { renderChartTool } from "./renderChart.js";
+import { sonifyTrendTool } from "./sonifyTrend.js";
+import { summarizeSignupsTool } from "./summarizeSignups.js";
+import type { DemoTool } from "./types.js";
+import { waitTool } from "./wait.js";
 
-export const TOOL_NAMES = [
-  "query_signups",
-  "fetch_sample_api",
-  "build_report",
-  "long_running_analysis",
-  "render_chart",
-  "always_fails",
-] as const;
+export const TOOLS: readonly DemoTool[] = [
+  querySignupsTool,
+  fetchSampleApiTool,
+  buildReportTool,
+  longRunningAnalysisTool,
+  renderChartTool,
+  alwaysFailsTool,
+  configureReportTool,
+  connectDataSourceTool,
+  summarizeSignupsTool,
+  exportSignupsTool,
+  purgeReportCacheTool,
+  waitTool,
+  sonifyTrendTool,
+];
 
-/** Registers every demo tool on the session's McpServer. */
-export function registerTools(context: ToolContext): void {
-  registerQuerySignups(context);
-  registerFetchSampleApi(context);
-  registerBuildReport(context);
-  registerLongRunningAnalysis(context);
-  registerRenderChart(context);
-  registerAlwaysFails(context);
-}
+export const TOOL_NAMES: readonly string[] = TOOLS.map((tool) => tool.name);
