@@ -8,7 +8,9 @@ import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
+import { createListen, type Listen, notify } from "./notify.js";
 import * as schema from "./schema.js";
+import type { Executor } from "./transaction.js";
 
 export type Schema = typeof schema;
 /** The one drizzle API the app uses, whichever driver is underneath. */
@@ -19,8 +21,15 @@ export const migrationsFolder = fileURLToPath(new URL("../drizzle", import.meta.
 export interface DbHandle {
   db: Database;
   kind: "postgres" | "pglite";
-  /** Raw SQL escape hatch for LISTEN/NOTIFY-free admin tasks (tests, dumps). */
+  /** Raw SQL escape hatch for admin tasks (tests, dumps). */
   execute(query: string): Promise<unknown[]>;
+  /**
+   * Calls `onPayload` with every notification on `channel` from now on, from any process on the
+   * database, until the returned function is called. Resolves once listening. See notify.ts.
+   */
+  listen: Listen;
+  /** Notifies `channel`; through `executor` a transaction, delivered only if it commits. */
+  notify(channel: string, payload: string, executor?: Executor): Promise<void>;
   ping(): Promise<boolean>;
   close(): Promise<void>;
   /** Present on PGlite: the embedded instance (tests dump it as a template). */
@@ -65,12 +74,23 @@ export async function createDb(options: CreateDbOptions = {}): Promise<DbHandle>
       db,
       kind: "postgres",
       execute: async (q) => [...(await client.unsafe(q))],
+      // postgres.js listens on a connection of its own, opened on first use, re-listens after losing
+      // it (calling `onlisten` again) and closes it with the pool.
+      listen: createListen(async (channel, dispatch, onRelisten) => {
+        let listening = false;
+        await client.listen(channel, dispatch, () => {
+          if (listening) onRelisten();
+          listening = true;
+        });
+      }),
+      notify: (channel, payload, executor = db) => notify(executor, channel, payload),
       ping: () => ping(db),
       close: () => client.end({ timeout: 5 }),
     };
   }
   const dataDir = options.dataDir && options.dataDir !== "memory://" ? options.dataDir : undefined;
-  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  // Only its owner may enter the database's directory (PGlite writes its files world-readable).
+  if (dataDir) mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const pglite = await PGlite.create({
     ...(dataDir ? { dataDir } : {}),
     ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
@@ -85,6 +105,11 @@ export async function createDb(options: CreateDbOptions = {}): Promise<DbHandle>
       const results = await pglite.exec(q);
       return results.flatMap((r) => r.rows);
     },
+    // In-process: the one connection delivers its own notifications, and is never lost.
+    listen: createListen(async (channel, dispatch) => {
+      await pglite.listen(channel, dispatch);
+    }),
+    notify: (channel, payload, executor = db) => notify(executor, channel, payload),
     ping: () => ping(db),
     close: () => pglite.close(),
   };
