@@ -1,4 +1,4 @@
-import type { DbHandle } from "@mcpdeck/db";
+import type { DbHandle, Executor } from "@mcpdeck/db";
 import { type ConnectionPool, createConnectionPool, createSsrfGuard, type SsrfGuard } from "@mcpdeck/mcp";
 import type { FastifyBaseLogger as Logger } from "fastify";
 import { createMailer, type Mailer } from "./auth/mailer.js";
@@ -31,8 +31,11 @@ export interface AppServices {
   pool: ConnectionPool;
   servers: ServerService;
   statusChecker: StatusChecker;
-  /** Hooks run when a user signs in for the first time (e.g. pre-registering the demo server). */
-  onUserCreated: ((userId: string) => Promise<void>)[];
+  /**
+   * Hooks run in the sign-up transaction when a user signs in for the first time (e.g. pre-registering
+   * the demo server): they write through `tx`, and one failing fails the sign-in, undoing it all.
+   */
+  onUserCreated: ((userId: string, tx: Executor) => Promise<void>)[];
 }
 
 export function createServices(opts: {
@@ -77,14 +80,8 @@ export function createServices(opts: {
         "sign-in email could not be sent",
       );
     },
-    onUserCreated: async (userId) => {
-      for (const hook of onUserCreated) {
-        try {
-          await hook(userId);
-        } catch (error) {
-          log.error({ err: error }, "new-user hook failed");
-        }
-      }
+    onUserCreated: async (userId, tx) => {
+      for (const hook of onUserCreated) await hook(userId, tx);
     },
   });
   const cipher = createCredentialCipher(config.keys.encryptionKeys);
@@ -111,7 +108,7 @@ export function createServices(opts: {
   });
   if (config.demoMcpUrl) {
     const demoUrl = config.demoMcpUrl;
-    onUserCreated.push((userId) => registerDemoServer(db, clock, userId, demoUrl));
+    onUserCreated.push((userId, tx) => registerDemoServer(tx, clock, userId, demoUrl));
   }
   return {
     config,
