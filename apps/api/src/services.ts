@@ -13,6 +13,7 @@ import { registerDemoServer } from "./servers/demo.js";
 import { createOAuthStateCodec } from "./servers/oauth.js";
 import { createServerService, type ServerService } from "./servers/service.js";
 import { createStatusChecker, type StatusChecker } from "./servers/status.js";
+import { createStatusEvents, type StatusEvents } from "./servers/status-events.js";
 import { createUserService, type UserService } from "./users/service.js";
 
 /** Everything a request may use; built once per process. Services know nothing about HTTP. */
@@ -31,6 +32,7 @@ export interface AppServices {
   pool: ConnectionPool;
   servers: ServerService;
   statusChecker: StatusChecker;
+  statusEvents: StatusEvents;
   /**
    * Hooks run in the sign-up transaction when a user signs in for the first time (e.g. pre-registering
    * the demo server): they write through `tx`, and one failing fails the sign-in, undoing it all.
@@ -101,6 +103,7 @@ export function createServices(opts: {
   });
   const statusChecker = createStatusChecker({
     db,
+    notify: dbHandle.notify,
     clock,
     servers,
     intervalSec: config.statusIntervalSec,
@@ -125,6 +128,7 @@ export function createServices(opts: {
     pool,
     servers,
     statusChecker,
+    statusEvents: createStatusEvents({ db, listen: dbHandle.listen }),
     onUserCreated,
   };
 }
