@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { createDb, type DbHandle } from "@mcpdeck/db";
 import type { FastifyInstance } from "fastify";
@@ -5,6 +6,7 @@ import type { Logger } from "pino";
 import type { Mailer } from "./auth/mailer.js";
 import { type Clock, systemClock } from "./clock.js";
 import type { Config } from "./config/config.js";
+import { secureDataDir } from "./config/data-dir.js";
 import { buildHttpServer } from "./http/server.js";
 import { createLogger } from "./logger.js";
 import { type AppServices, createServices } from "./services.js";
@@ -32,6 +34,8 @@ export interface RunningApp {
 export async function startApp(options: AppOptions): Promise<RunningApp> {
   const { config } = options;
   const log = options.logger ?? createLogger(config.logLevel);
+  // The embedded database lives there; with DATABASE_URL it may hold only development keys, or not exist.
+  if (!config.databaseUrl || existsSync(config.dataDir)) reportDataDir(config.dataDir, log);
   const ownsDb = !options.dbHandle;
   const dbHandle =
     options.dbHandle ??
@@ -68,4 +72,24 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       if (ownsDb) await dbHandle.close();
     },
   };
+}
+
+function reportDataDir(dataDir: string, log: Logger) {
+  const secured = secureDataDir(dataDir);
+  const listed = (paths: string[]) => ({ count: paths.length, paths: paths.slice(0, 20) });
+  if (secured.wasOpen) {
+    log.warn(
+      { dataDir, tightened: listed(secured.tightened) },
+      `${dataDir} was readable by other local users; it holds the database and keys: narrowed ${secured.tightened.length} paths to owner-only (directories 0700, files 0600)`,
+    );
+  } else if (secured.tightened.length > 0) {
+    // Below an owner-only directory nothing was reachable (PGlite writes its files 0666 each run).
+    log.debug({ dataDir, tightened: listed(secured.tightened) }, "narrowed data dir files to owner-only");
+  }
+  if (secured.failed.length > 0) {
+    log.warn(
+      { dataDir, failed: listed(secured.failed) },
+      `could not make ${secured.failed.length} paths in ${dataDir} owner-only (owned by another user?): fix their permissions`,
+    );
+  }
 }

@@ -1,4 +1,4 @@
-import type { DbHandle } from "@mcpdeck/db";
+import type { DbHandle, Executor } from "@mcpdeck/db";
 import { type ConnectionPool, createConnectionPool, createSsrfGuard, type SsrfGuard } from "@mcpdeck/mcp";
 import type { FastifyBaseLogger as Logger } from "fastify";
 import { type ArtifactService, createArtifactService } from "./artifacts/service.js";
@@ -20,6 +20,7 @@ import { createEventLog, type EventLog } from "./sessions/events.js";
 import { commandsOnlyPlanner } from "./sessions/planner.js";
 import { createSessionStore, type SessionStore } from "./sessions/store.js";
 import { createToolAccess } from "./sessions/tools.js";
+import { createStatusEvents, type StatusEvents } from "./servers/status-events.js";
 import { createUserService, type UserService } from "./users/service.js";
 
 /** Everything a request may use; built once per process. Services know nothing about HTTP. */
@@ -42,8 +43,12 @@ export interface AppServices {
   sessions: SessionStore;
   artifacts: ArtifactService;
   engine: SessionEngine;
-  /** Hooks run when a user signs in for the first time (e.g. pre-registering the demo server). */
-  onUserCreated: ((userId: string) => Promise<void>)[];
+  statusEvents: StatusEvents;
+  /**
+   * Hooks run in the sign-up transaction when a user signs in for the first time (e.g. pre-registering
+   * the demo server): they write through `tx`, and one failing fails the sign-in, undoing it all.
+   */
+  onUserCreated: ((userId: string, tx: Executor) => Promise<void>)[];
 }
 
 export function createServices(opts: {
@@ -88,14 +93,8 @@ export function createServices(opts: {
         "sign-in email could not be sent",
       );
     },
-    onUserCreated: async (userId) => {
-      for (const hook of onUserCreated) {
-        try {
-          await hook(userId);
-        } catch (error) {
-          log.error({ err: error }, "new-user hook failed");
-        }
-      }
+    onUserCreated: async (userId, tx) => {
+      for (const hook of onUserCreated) await hook(userId, tx);
     },
   });
   const cipher = createCredentialCipher(config.keys.encryptionKeys);
@@ -115,6 +114,7 @@ export function createServices(opts: {
   });
   const statusChecker = createStatusChecker({
     db,
+    notify: dbHandle.notify,
     clock,
     servers,
     intervalSec: config.statusIntervalSec,
@@ -147,7 +147,7 @@ export function createServices(opts: {
   });
   if (config.demoMcpUrl) {
     const demoUrl = config.demoMcpUrl;
-    onUserCreated.push((userId) => registerDemoServer(db, clock, userId, demoUrl));
+    onUserCreated.push((userId, tx) => registerDemoServer(tx, clock, userId, demoUrl));
   }
   return {
     config,
@@ -168,6 +168,7 @@ export function createServices(opts: {
     sessions,
     artifacts,
     engine,
+    statusEvents: createStatusEvents({ db, listen: dbHandle.listen }),
     onUserCreated,
   };
 }

@@ -153,6 +153,16 @@ export const ServerStatusOutput = z.object({
   last_checked: Timestamp,
   reason: z.string().optional(),
 });
+/**
+ * One server's live status on the `servers.statusEvents` subscription *(mcpdeck)*: each of the
+ * user's servers once when it starts, then again whenever status, reason or latency bucket changes.
+ * `last_checked` is absent until the server's first check.
+ */
+export const ServerStatusEvent = ServerStatusOutput.extend({
+  server_id: Id,
+  last_checked: Timestamp.optional(),
+});
+export type ServerStatusEvent = z.infer<typeof ServerStatusEvent>;
 
 export const ToolInfo = z.object({
   name: z.string(),

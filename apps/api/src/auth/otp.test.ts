@@ -237,6 +237,27 @@ describe("verification outcomes", () => {
     expectApiError(await verify(email, code), 410, "OTP_EXHAUSTED");
   });
 
+  it("counts concurrent wrong guesses one after another: each answer tells the attempts truly left", async () => {
+    const email = freshEmail("counted");
+    const code = await requestCode(email);
+    const guesses = Array.from({ length: 8 }, (_, i) =>
+      String((Number(code) + 1 + i) % 1_000_000).padStart(6, "0"),
+    );
+    const results = await Promise.all(guesses.map((g) => verify(email, g)));
+    const invalid = results.filter((r) => r.status === 401).map((r) => expectApiError(r, 401, "OTP_INVALID"));
+    const left = invalid
+      .map((body) => /(\d) attempts? left/.exec(body.message)?.[1])
+      .filter((n) => n !== undefined)
+      .map(Number)
+      .sort();
+    expect(left).toEqual([1, 2, 3, 4]);
+    expect(invalid.filter((body) => /No attempts left/.test(body.message))).toHaveLength(1);
+    const exhausted = results.filter((r) => r.status === 410);
+    expect(exhausted).toHaveLength(3);
+    for (const r of exhausted) expectApiError(r, 410, "OTP_EXHAUSTED");
+    expectApiError(await verify(email, code), 410, "OTP_EXHAUSTED");
+  });
+
   it("signs in exactly once when the right code is sent twice at the same moment", async () => {
     const email = freshEmail("race");
     const code = await requestCode(email);

@@ -3,13 +3,14 @@ import type { User } from "@mcpdeck/contracts";
 import {
   authSessions,
   type Database,
-  isUniqueViolation,
+  type Executor,
   newId,
   otpCodes,
   refreshTokens,
   users,
+  withTransaction,
 } from "@mcpdeck/db";
-import { and, eq, isNull, lt, sql } from "drizzle-orm";
+import { and, eq, isNull, sql } from "drizzle-orm";
 import type { Clock } from "../clock.js";
 import { AppError } from "../errors.js";
 import { ipWindow } from "./ip-window.js";
@@ -39,8 +40,11 @@ export interface AuthServiceDeps {
   mailer: Mailer;
   tokens: TokenSigner;
   onMailFailure: (error: unknown, to: string) => void;
-  /** Called after a user is created (e.g. to pre-register the demo server). */
-  onUserCreated?: (userId: string) => Promise<void>;
+  /**
+   * Called in the sign-up transaction after a user is created (e.g. to pre-register the demo server):
+   * its writes go through `tx`, and a failure undoes the whole sign-up.
+   */
+  onUserCreated?: (userId: string, tx: Executor) => Promise<void>;
 }
 
 export function createAuthService(deps: AuthServiceDeps) {
@@ -124,6 +128,12 @@ export function createAuthService(deps: AuthServiceDeps) {
     return undefined;
   }
 
+  /**
+   * One transaction: consume the code, find or create the user (with the new-user hooks), open the
+   * sign-in and issue its first refresh token. A failure anywhere leaves the code unused and nothing
+   * half-created. The code's row is locked first, so concurrent verifications of one address run one
+   * after another and each counts against (and reports) the attempts left after the one before it.
+   */
   async function verifyOtp(input: {
     email: string;
     code: string;
@@ -132,65 +142,50 @@ export function createAuthService(deps: AuthServiceDeps) {
     userAgent?: string;
   }) {
     const now = clock.now();
-    const [row] = await db.select().from(otpCodes).where(eq(otpCodes.email, input.email));
-    if (!row)
-      throw new AppError(
-        "OTP_INVALID",
-        "That code is not valid. Request a code first, then enter the 6 digits from the email.",
-      );
-    const dead = deadCodeError(row, now);
-    if (dead) throw dead;
+    const outcome = await withTransaction(db, async (tx) => {
+      const [row] = await tx.select().from(otpCodes).where(eq(otpCodes.email, input.email)).for("update");
+      if (!row)
+        throw new AppError(
+          "OTP_INVALID",
+          "That code is not valid. Request a code first, then enter the 6 digits from the email.",
+        );
+      const dead = deadCodeError(row, now);
+      if (dead) throw dead;
 
-    const expected = Buffer.from(row.codeHash, "base64url");
-    const actual = hashCode(row.salt, input.email, input.code);
-    const sameNetwork = row.ipWindow === ipWindow(input.clientIp);
-    const matches = expected.length === actual.length && timingSafeEqual(expected, actual);
-    if (!matches || !sameNetwork) {
-      const [updated] = await db
-        .update(otpCodes)
-        .set({ failedAttempts: sql`${otpCodes.failedAttempts} + 1` })
-        .where(and(eq(otpCodes.email, input.email), lt(otpCodes.failedAttempts, OTP_MAX_ATTEMPTS)))
-        .returning({ failedAttempts: otpCodes.failedAttempts });
-      const left = Math.max(0, OTP_MAX_ATTEMPTS - (updated?.failedAttempts ?? OTP_MAX_ATTEMPTS));
-      const why = sameNetwork
-        ? "That code is not correct."
-        : "That code was requested from a different network. Request a new code from here.";
-      throw new AppError(
-        "OTP_INVALID",
-        left > 0
-          ? `${why} ${left} attempt${left === 1 ? "" : "s"} left.`
-          : `${why} No attempts left: request a new code later.`,
-      );
-    }
-    // The right code still has to be live at this instant: concurrent wrong guesses may have used up
-    // the budget (or a concurrent verify used the code) since the row was read.
-    const consumed = await db
-      .update(otpCodes)
-      .set({ usedAt: now })
-      .where(
-        and(
-          eq(otpCodes.email, input.email),
-          eq(otpCodes.codeHash, row.codeHash),
-          isNull(otpCodes.usedAt),
-          lt(otpCodes.failedAttempts, OTP_MAX_ATTEMPTS),
-        ),
-      )
-      .returning({ email: otpCodes.email });
-    if (consumed.length === 0) {
-      const [current] = await db.select().from(otpCodes).where(eq(otpCodes.email, input.email));
-      throw (
-        (current && current.codeHash === row.codeHash && deadCodeError(current, now)) ||
-        new AppError("OTP_USED", "That code was already used. Request a new code.")
-      );
-    }
-
-    const { user, isNew } = await findOrCreateUser(input.email, now);
-    const pair = await startSession(user.id, now, input.deviceFingerprint, input.userAgent);
-    return { ...pair, is_new_user: isNew, user: toUser(user) };
+      const expected = Buffer.from(row.codeHash, "base64url");
+      const actual = hashCode(row.salt, input.email, input.code);
+      const sameNetwork = row.ipWindow === ipWindow(input.clientIp);
+      const matches = expected.length === actual.length && timingSafeEqual(expected, actual);
+      if (!matches || !sameNetwork) {
+        const failedAttempts = row.failedAttempts + 1;
+        await tx.update(otpCodes).set({ failedAttempts }).where(eq(otpCodes.email, input.email));
+        // Returned, not thrown: the spent attempt must commit.
+        return { signedIn: false as const, left: OTP_MAX_ATTEMPTS - failedAttempts, sameNetwork };
+      }
+      await tx.update(otpCodes).set({ usedAt: now }).where(eq(otpCodes.email, input.email));
+      const { user, isNew } = await findOrCreateUser(tx, input.email, now);
+      const pair = await startSession(tx, user.id, now, input.deviceFingerprint, input.userAgent);
+      return { signedIn: true as const, result: { ...pair, is_new_user: isNew, user: toUser(user) } };
+    });
+    if (outcome.signedIn) return outcome.result;
+    const { left, sameNetwork } = outcome;
+    const why = sameNetwork
+      ? "That code is not correct."
+      : "That code was requested from a different network. Request a new code from here.";
+    throw new AppError(
+      "OTP_INVALID",
+      left > 0
+        ? `${why} ${left} attempt${left === 1 ? "" : "s"} left.`
+        : `${why} No attempts left: request a new code later.`,
+    );
   }
 
-  async function findOrCreateUser(email: string, now: Date): Promise<{ user: UserRow; isNew: boolean }> {
-    const [existing] = await db.select().from(users).where(eq(users.email, email));
+  async function findOrCreateUser(
+    tx: Executor,
+    email: string,
+    now: Date,
+  ): Promise<{ user: UserRow; isNew: boolean }> {
+    const [existing] = await tx.select().from(users).where(eq(users.email, email));
     if (existing) return { user: existing, isNew: false };
     const base =
       email
@@ -200,28 +195,33 @@ export function createAuthService(deps: AuthServiceDeps) {
         .slice(0, 20) || "user";
     for (let attempt = 0; attempt < 8; attempt++) {
       const username = `${base.padEnd(3, "0")}-${randomBytes(3).toString("hex")}`;
-      try {
-        const [created] = await db
-          .insert(users)
-          .values({ id: newId(), email, username, createdAt: now, updatedAt: now })
-          .returning();
-        await deps.onUserCreated?.(created!.id);
-        return { user: created!, isNew: true };
-      } catch (error) {
-        if (isUniqueViolation(error, "users_email_key")) {
-          const [raced] = await db.select().from(users).where(eq(users.email, email));
-          if (raced) return { user: raced, isNew: false };
-        }
-        if (!isUniqueViolation(error)) throw error;
+      // A conflict is skipped rather than raised: an error would abort the surrounding transaction.
+      const [created] = await tx
+        .insert(users)
+        .values({ id: newId(), email, username, createdAt: now, updatedAt: now })
+        .onConflictDoNothing()
+        .returning();
+      if (created) {
+        await deps.onUserCreated?.(created.id, tx);
+        return { user: created, isNew: true };
       }
+      // Either the address signed up meanwhile, or the generated username is taken: try another.
+      const [raced] = await tx.select().from(users).where(eq(users.email, email));
+      if (raced) return { user: raced, isNew: false };
     }
     throw new AppError("INTERNAL", "Could not create the account. Try again.");
   }
 
-  async function startSession(userId: string, now: Date, deviceFingerprint?: string, userAgent?: string) {
+  async function startSession(
+    tx: Executor,
+    userId: string,
+    now: Date,
+    deviceFingerprint?: string,
+    userAgent?: string,
+  ) {
     const sessionId = newId();
     const refreshId = newId();
-    await db.insert(authSessions).values({
+    await tx.insert(authSessions).values({
       id: sessionId,
       userId,
       deviceFingerprint: deviceFingerprint ?? null,
@@ -230,12 +230,12 @@ export function createAuthService(deps: AuthServiceDeps) {
       lastUsedAt: now,
       expiresAt: new Date(now.getTime() + REFRESH_TTL_SEC * 1000),
     });
-    return issuePair(userId, sessionId, refreshId, now);
+    return issuePair(tx, userId, sessionId, refreshId, now);
   }
 
-  async function issuePair(userId: string, sessionId: string, refreshId: string, now: Date) {
+  async function issuePair(tx: Executor, userId: string, sessionId: string, refreshId: string, now: Date) {
     const refresh = await tokens.sign("refresh", userId, sessionId, refreshId);
-    await db
+    await tx
       .insert(refreshTokens)
       .values({ id: refreshId, sessionId, issuedAt: now, expiresAt: refresh.expiresAt });
     const access = await tokens.sign("access", userId, sessionId, newId());
@@ -288,7 +288,7 @@ export function createAuthService(deps: AuthServiceDeps) {
       .where(and(eq(authSessions.id, claims.sessionId), isNull(authSessions.revokedAt)))
       .returning({ userId: authSessions.userId });
     if (!session) throw new AppError("SESSION_REVOKED", "This sign-in has ended. Sign in again.");
-    return issuePair(session.userId, claims.sessionId, newId(), now);
+    return issuePair(db, session.userId, claims.sessionId, newId(), now);
   }
 
   async function logout(refreshToken: string) {

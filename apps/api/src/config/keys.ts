@@ -58,7 +58,7 @@ export function loadKeys(env: Env): Keys {
 }
 
 function developmentKeys(dataDir: string): StoredKeys {
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const file = join(dataDir, "keys.json");
   if (!existsSync(file)) {
     // Written beside, then linked into place: two processes starting at once on one data dir both

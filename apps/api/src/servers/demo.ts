@@ -1,31 +1,22 @@
-import { type Database, isUniqueViolation, mcpServers, newId } from "@mcpdeck/db";
+import type { Executor } from "@mcpdeck/db";
 import type { Clock } from "../clock.js";
+import { insertServer } from "./insert.js";
 
 export const DEMO_SERVER_NAME = "demo";
 
-/** Every new user starts with the bundled demo MCP server, so a first session needs no setup. */
+/**
+ * Every new user starts with the bundled demo MCP server, so a first session needs no setup. Runs
+ * inside the sign-up transaction: no account without its demo server, and no server without its account.
+ */
 export async function registerDemoServer(
-  db: Database,
+  executor: Executor,
   clock: Clock,
   userId: string,
   url: string,
 ): Promise<void> {
-  const now = clock.now();
-  try {
-    await db.insert(mcpServers).values({
-      id: newId(),
-      userId,
-      name: DEMO_SERVER_NAME,
-      url,
-      authMethod: "none",
-      timeoutSec: 30,
-      sslVerify: true,
-      status: "offline",
-      nextCheckAt: now,
-      createdAt: now,
-      updatedAt: now,
-    });
-  } catch (error) {
-    if (!isUniqueViolation(error)) throw error;
-  }
+  await insertServer(
+    executor,
+    { userId, name: DEMO_SERVER_NAME, url, authMethod: "none", timeoutSec: 30, sslVerify: true },
+    clock.now(),
+  );
 }

@@ -116,6 +116,15 @@ export const serversRouter = {
       return ctx.services.statusChecker.statusOf(row);
     }),
 
+  /**
+   * Live status of the caller's servers over WebSocket: each server's current status, then every
+   * change from any API process, so a client needs no polling. A state stream (each subscription
+   * starts from the current status), so events carry no resumable ids.
+   */
+  statusEvents: protectedProcedure.subscription(async function* ({ ctx, signal }) {
+    yield* ctx.services.statusEvents.stream(ctx.user.id, signal);
+  }),
+
   tools: protectedProcedure
     .meta({
       openapi: {

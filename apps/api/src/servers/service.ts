@@ -24,6 +24,7 @@ import type { Clock } from "../clock.js";
 import type { Config } from "../config/config.js";
 import type { CredentialCipher } from "../crypto/credentials.js";
 import { AppError, notFound } from "../errors.js";
+import { insertServer } from "./insert.js";
 import { DbOAuthProvider, type OAuthStateCodec } from "./oauth.js";
 
 export type ServerRow = typeof mcpServers.$inferSelect;
@@ -220,30 +221,22 @@ export function createServerService(deps: ServerServiceDeps) {
     const parsed = validateCredentials(input.auth_method, input.credentials);
     await checkDestination(input.url);
     const id = newId();
-    const now = clock.now();
-    try {
-      const [row] = await db
-        .insert(mcpServers)
-        .values({
-          id,
-          userId,
-          name: input.name,
-          url: input.url,
-          authMethod: input.auth_method,
-          credentials: encryptCredentials(id, userId, parsed),
-          timeoutSec: input.timeout,
-          sslVerify: input.ssl_verify,
-          status: "offline",
-          nextCheckAt: now,
-          createdAt: now,
-          updatedAt: now,
-        })
-        .returning();
-      return toMcpServer(row!);
-    } catch (error) {
-      if (isUniqueViolation(error)) throw nameTaken(input.name);
-      throw error;
-    }
+    const row = await insertServer(
+      db,
+      {
+        id,
+        userId,
+        name: input.name,
+        url: input.url,
+        authMethod: input.auth_method,
+        credentials: encryptCredentials(id, userId, parsed),
+        timeoutSec: input.timeout,
+        sslVerify: input.ssl_verify,
+      },
+      clock.now(),
+    );
+    if (!row) throw nameTaken(input.name);
+    return toMcpServer(row);
   }
 
   async function update(userId: string, serverId: string, input: McpServerUpdate): Promise<McpServer> {

@@ -1,9 +1,10 @@
-import { type Database, mcpServers, rowsOf } from "@mcpdeck/db";
+import { type Database, type DbHandle, mcpServers, rowsOf, withTransaction } from "@mcpdeck/db";
 import { McpConnectionError, SsrfError } from "@mcpdeck/mcp";
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { FastifyBaseLogger } from "fastify";
 import type { Clock } from "../clock.js";
 import type { ServerRow, ServerService } from "./service.js";
+import { publishStatusChange, statusFingerprint } from "./status-events.js";
 
 export interface ProbeResult {
   status: "online" | "offline" | "error";
@@ -20,9 +21,11 @@ const USER_ACTION_CODES = new Set(["AUTH_FAILED", "AUTH_REQUIRED", "SSRF_BLOCKED
  * Live status: a background loop claims due servers in Postgres (so several API processes check
  * each server once per interval), pings them with bounded concurrency through the shared pool,
  * and stores status, latency and time. A lease per server keeps slow servers from piling up checks.
+ * A change worth telling (see `statusFingerprint`) is announced on `server_status` as it commits.
  */
 export function createStatusChecker(deps: {
   db: Database;
+  notify: DbHandle["notify"];
   clock: Clock;
   servers: ServerService;
   intervalSec: number;
@@ -60,21 +63,37 @@ export function createStatusChecker(deps: {
     return new Date(clock.now().getTime() + deps.intervalSec * 1000 * jitter);
   }
 
-  async function record(row: ServerRow, result: ProbeResult) {
-    const [updated] = await db
-      .update(mcpServers)
-      .set({
-        status: result.status,
-        latencyMs: result.latencyMs ?? null,
-        statusReason: result.reason ?? null,
-        ...(result.serverInfo ? { serverInfo: result.serverInfo } : {}),
-        lastCheckedAt: clock.now(),
-        nextCheckAt: nextCheck(),
-        checkLeaseUntil: null,
-      })
-      .where(and(eq(mcpServers.id, row.id), eq(mcpServers.userId, row.userId)))
-      .returning();
-    return updated;
+  async function record(row: ServerRow, result: ProbeResult): Promise<ServerRow | undefined> {
+    return withTransaction(db, async (tx) => {
+      const owned = and(eq(mcpServers.id, row.id), eq(mcpServers.userId, row.userId));
+      // Locked, so two processes recording one server at once each compare with the other's result.
+      const [before] = await tx
+        .select({
+          status: mcpServers.status,
+          statusReason: mcpServers.statusReason,
+          latencyMs: mcpServers.latencyMs,
+        })
+        .from(mcpServers)
+        .where(owned)
+        .for("update");
+      if (!before) return undefined;
+      const [updated] = await tx
+        .update(mcpServers)
+        .set({
+          status: result.status,
+          latencyMs: result.latencyMs ?? null,
+          statusReason: result.reason ?? null,
+          ...(result.serverInfo ? { serverInfo: result.serverInfo } : {}),
+          lastCheckedAt: clock.now(),
+          nextCheckAt: nextCheck(),
+          checkLeaseUntil: null,
+        })
+        .where(owned)
+        .returning();
+      if (updated && statusFingerprint(updated) !== statusFingerprint(before))
+        await publishStatusChange(deps.notify, tx, updated);
+      return updated;
+    });
   }
 
   async function checkNow(row: ServerRow) {
