@@ -20,6 +20,7 @@ import { enforceRateLimit } from "../policy/rate-limit.js";
 import { appRouter } from "../root.js";
 import type { AppServices } from "../services.js";
 import { compileTrustProxy } from "./client-ip.js";
+import { webContentSecurityPolicy } from "./content-security-policy.js";
 import { type BuildContext, createContextBuilder } from "./context.js";
 import { registerRestFacade } from "./rest.js";
 
@@ -69,10 +70,14 @@ export async function buildHttpServer(services: AppServices, opts: { wsRoutes?: 
       );
   });
 
+  const csp = webContentSecurityPolicy(config.publicUrl);
   app.addHook("onSend", async (_req, reply, payload) => {
     reply.header("x-content-type-options", "nosniff");
     reply.header("referrer-policy", "no-referrer");
     reply.header("x-frame-options", "DENY");
+    // HTML is only ever the web client's page (index or client-side route fallback).
+    if (String(reply.getHeader("content-type") ?? "").startsWith("text/html"))
+      reply.header("content-security-policy", csp);
     return payload;
   });
 
