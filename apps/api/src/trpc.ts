@@ -4,8 +4,6 @@ import type { ProcedureContext } from "./context.js";
 import { AppError, shapeError, toTRPCError } from "./errors.js";
 import { enforceRateLimit, rateLimitBucketOf } from "./policy/rate-limit.js";
 
-export type { ProcedureContext };
-
 /**
  * Procedure metadata: the REST route a procedure is published at, read by the facade and the
  * OpenAPI document. It restates the part of trpc-to-openapi's `OpenApiMeta` we use, so that the
