@@ -49,7 +49,7 @@ export async function buildHttpServer(services: AppServices, opts: { wsRoutes?: 
   const buildContext = createContextBuilder(services);
   const app = Fastify({
     loggerInstance: log,
-    // The same trust as `clientIp` (http/context.ts), for what Fastify reads itself (req.ip, protocol).
+    // The same trust as `clientIp` (http/client-ip.ts), for what Fastify reads itself (req.ip, protocol).
     trustProxy: config.trustProxy === false ? false : compileTrustProxy(config.trustProxy),
     bodyLimit: 1024 * 1024,
     // Request lines are logged by the onResponse hook below (debug level, 5xx as errors).
@@ -203,7 +203,7 @@ function attachWebSockets(
   async function routeUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer) {
     const origin = req.headers.origin;
     if (origin && !services.config.corsOrigins.includes(origin)) {
-      socket.end("HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+      refuseUpgrade(socket, new AppError("FORBIDDEN", `Origin ${origin} may not open WebSockets here.`));
       return;
     }
     // A new connection counts against the caller's API limit, like any request; the calls made
@@ -225,7 +225,7 @@ function attachWebSockets(
       wsRoutes(req, socket, head, { serverId: decodeURIComponent(match[1]!) });
       return;
     }
-    socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+    refuseUpgrade(socket, new AppError("NOT_FOUND", `No WebSocket route for ${path}.`), ctx.response.headers);
   }
   app.addHook("onClose", async () => {
     for (const client of trpcWss.clients) client.terminate();
@@ -234,7 +234,7 @@ function attachWebSockets(
 }
 
 /** Answers an upgrade request with the shaped error, as a plain HTTP response, and closes. */
-function refuseUpgrade(socket: Duplex, error: unknown, headers: Record<string, string>) {
+function refuseUpgrade(socket: Duplex, error: unknown, headers: Record<string, string> = {}) {
   const shaped = shapeError(error);
   const body = JSON.stringify(shaped.body);
   const lines = [
