@@ -73,6 +73,23 @@ const tRPCCodeMap: Partial<Record<TRPCError["code"], ErrorCode>> = {
   METHOD_NOT_SUPPORTED: "NOT_FOUND",
 };
 
+/** Fastify's own request errors (body parsing, media type), before any route runs. */
+function fromFastifyError(error: { code?: unknown; statusCode?: unknown; message: string }) {
+  switch (error.code) {
+    case "FST_ERR_CTP_BODY_TOO_LARGE":
+      return new AppError("PAYLOAD_TOO_LARGE", "The request body is too large.");
+    case "FST_ERR_CTP_INVALID_JSON_BODY":
+      return new AppError("VALIDATION_FAILED", "The request body is not valid JSON.");
+    case "FST_ERR_CTP_EMPTY_JSON_BODY":
+      return new AppError("VALIDATION_FAILED", "The request body is empty: send a JSON object.");
+    case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
+      return new AppError("VALIDATION_FAILED", "Send the request body as application/json.");
+  }
+  if (typeof error.statusCode === "number" && error.statusCode >= 400 && error.statusCode < 500)
+    return new AppError("VALIDATION_FAILED", `The request could not be read: ${error.message}`);
+  return undefined;
+}
+
 /** Finds the AppError (or zod error) behind any thrown value. */
 export function resolveAppError(error: unknown): AppError {
   let current: unknown = error;
@@ -84,6 +101,10 @@ export function resolveAppError(error: unknown): AppError {
       });
     }
     current = (current as { cause?: unknown }).cause;
+  }
+  if (error instanceof Error && !(error instanceof TRPCError)) {
+    const fastify = fromFastifyError(error as Error & { code?: unknown; statusCode?: unknown });
+    if (fastify) return fastify;
   }
   if (error instanceof TRPCError) {
     const code = tRPCCodeMap[error.code];
@@ -100,13 +121,34 @@ export function resolveAppError(error: unknown): AppError {
   return new AppError("INTERNAL", "Something went wrong on our side. Try again; if it persists, report it.");
 }
 
-export function toApiError(error: AppError): ApiError {
+function toApiError(error: AppError): ApiError {
   return {
     code: error.code,
     message: error.message,
     ...(error.issues ? { issues: error.issues } : {}),
     ...(error.reason ? { reason: error.reason } : {}),
     ...(error.retryAfterSec !== undefined ? { retry_after: error.retryAfterSec } : {}),
+  };
+}
+
+/** An error as an answer: HTTP status, headers and the one JSON body. */
+export interface ShapedError {
+  status: number;
+  headers: Record<string, string>;
+  body: ApiError;
+}
+
+/**
+ * The one error shaper, for every transport: REST bodies, tRPC's `error.data.error`, Fastify's own
+ * errors, the not-found answer and refused upgrades all come from here. Only the code, message and
+ * details of an AppError leave the process — never a stack, a cause or an unexpected error's text.
+ */
+export function shapeError(error: unknown): ShapedError {
+  const appError = resolveAppError(error);
+  return {
+    status: appError.status,
+    headers: appError.retryAfterSec !== undefined ? { "retry-after": String(appError.retryAfterSec) } : {},
+    body: toApiError(appError),
   };
 }
 

@@ -8,8 +8,10 @@ import { type AuthService, createAuthService } from "./auth/service.js";
 import { createTokenSigner } from "./auth/tokens.js";
 import type { Clock } from "./clock.js";
 import type { Config } from "./config/config.js";
+import type { ProcedureServices } from "./context.js";
 import { type CredentialCipher, createCredentialCipher } from "./crypto/credentials.js";
-import { createRateLimiter, type RateLimiter } from "./http/rate-limit.js";
+import { createHealthCheck, type HealthCheck } from "./health/check.js";
+import { createRateLimiter, createRateLimits, type RateLimiter } from "./http/rate-limit.js";
 import { createMetrics, type Metrics } from "./metrics.js";
 import { registerDemoServer } from "./servers/demo.js";
 import { createOAuthStateCodec } from "./servers/oauth.js";
@@ -23,7 +25,10 @@ import { createToolAccess } from "./sessions/tools.js";
 import { createStatusEvents, type StatusEvents } from "./servers/status-events.js";
 import { createUserService, type UserService } from "./users/service.js";
 
-/** Everything a request may use; built once per process. Services know nothing about HTTP. */
+/**
+ * Everything the process uses; built once. Services know nothing about HTTP. Procedures see them
+ * through the narrower `ProcedureServices` (context.ts).
+ */
 export interface AppServices {
   config: Config;
   dbHandle: DbHandle;
@@ -34,6 +39,9 @@ export interface AppServices {
   auth: AuthService;
   users: UserService;
   rateLimiter: RateLimiter;
+  rateLimits: ProcedureServices["rateLimits"];
+  health: HealthCheck;
+  devOutbox: ProcedureServices["devOutbox"];
   cipher: CredentialCipher;
   guard: SsrfGuard;
   pool: ConnectionPool;
@@ -149,7 +157,9 @@ export function createServices(opts: {
     const demoUrl = config.demoMcpUrl;
     onUserCreated.push((userId, tx) => registerDemoServer(tx, clock, userId, demoUrl));
   }
-  return {
+  const rateLimiter = createRateLimiter(db);
+  const outbox = mailer.outbox;
+  const services: AppServices = {
     config,
     dbHandle,
     clock,
@@ -158,7 +168,13 @@ export function createServices(opts: {
     mailer,
     auth,
     users: createUserService({ db, clock }),
-    rateLimiter: createRateLimiter(db),
+    rateLimiter,
+    rateLimits: createRateLimits({ limiter: rateLimiter, limits: config.rateLimits, metrics, log }),
+    health: createHealthCheck({ dbHandle, clock }),
+    devOutbox:
+      outbox && config.mail.devOutbox && !config.production
+        ? { list: (email) => outbox.list(email).map(({ html: _html, ...message }) => message) }
+        : undefined,
     cipher,
     guard,
     pool,
@@ -171,4 +187,6 @@ export function createServices(opts: {
     statusEvents: createStatusEvents({ db, listen: dbHandle.listen }),
     onUserCreated,
   };
+  // Procedures reach the services only through ProcedureServices: the real ones must fit it.
+  return services satisfies ProcedureServices;
 }

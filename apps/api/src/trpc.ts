@@ -1,30 +1,39 @@
-import { initTRPC } from "@trpc/server";
-import type { OpenApiMeta } from "trpc-to-openapi";
-import type { UserRow } from "./auth/service.js";
-import { AppError, resolveAppError, toApiError, toTRPCError } from "./errors.js";
-import type { AppServices } from "./services.js";
+import type { User } from "@mcpdeck/contracts";
+import { type AnyTRPCProcedure, initTRPC } from "@trpc/server";
+import type { ProcedureContext } from "./context.js";
+import { AppError, shapeError, toTRPCError } from "./errors.js";
+import { enforceRateLimit, rateLimitBucketOf } from "./policy/rate-limit.js";
 
-/** Per-request context: the shared services plus what the transport tells about the caller. */
-export interface Context {
-  services: AppServices;
-  clientIp: string;
-  userAgent?: string;
-  authorization?: string;
-  /** Procedures may set the HTTP status (e.g. 201) and headers of their REST/tRPC response. */
-  response: { status?: number; headers: Record<string, string> };
+/**
+ * Procedure metadata: the REST route a procedure is published at, read by the facade and the
+ * OpenAPI document. It restates the part of trpc-to-openapi's `OpenApiMeta` we use, so that the
+ * router's type — which every client reads — does not pull in that package's types (Fastify, ajv,
+ * Node); openapi.ts fails to compile if the two drift apart.
+ */
+export interface ProcedureMeta {
+  [key: string]: unknown;
+  openapi?: {
+    method: "GET" | "POST" | "PATCH" | "PUT" | "DELETE";
+    path: `/${string}`;
+    summary?: string;
+    description?: string;
+    tags?: string[];
+    successDescription?: string;
+    /** Set by openapi.ts from the procedure's own auth middleware; never by hand. */
+    protect?: boolean;
+    enabled?: boolean;
+  };
 }
 
 const t = initTRPC
-  .context<Context>()
-  .meta<OpenApiMeta>()
+  .context<ProcedureContext>()
+  .meta<ProcedureMeta>()
   .create({
     errorFormatter({ shape, error }) {
-      const appError = resolveAppError(error);
-      return {
-        ...shape,
-        message: appError.message,
-        data: { ...shape.data, stack: undefined, error: toApiError(appError) },
-      };
+      const { body } = shapeError(error);
+      // tRPC puts the stack in `data.stack` outside production: never send it.
+      const { stack: _stack, ...data } = shape.data;
+      return { ...shape, message: body.message, data: { ...data, error: body } };
     },
   });
 
@@ -41,9 +50,16 @@ const appErrors = t.middleware(async ({ next }) => {
   return result;
 });
 
-export const publicProcedure = t.procedure.use(appErrors);
+/** Every call of every transport counts here, once, before its input is read. */
+const rateLimited = t.middleware(async ({ ctx, path, next }) => {
+  const bucket = rateLimitBucketOf(path);
+  if (bucket) await enforceRateLimit(ctx, bucket);
+  return next();
+});
 
-export const protectedProcedure = publicProcedure.use(async ({ ctx, next }) => {
+export const publicProcedure = t.procedure.use(appErrors).use(rateLimited);
+
+const requireUser = t.middleware(async ({ ctx, next }) => {
   const header = ctx.authorization;
   const token = header?.startsWith("Bearer ") ? header.slice(7).trim() : undefined;
   if (!token) {
@@ -53,5 +69,13 @@ export const protectedProcedure = publicProcedure.use(async ({ ctx, next }) => {
     );
   }
   const { user, sessionId } = await ctx.services.auth.authenticate(token);
-  return next({ ctx: { ...ctx, user, sessionId } as Context & { user: UserRow; sessionId: string } });
+  return next({ ctx: { ...ctx, user, sessionId } as ProcedureContext & { user: User; sessionId: string } });
 });
+
+export const protectedProcedure = publicProcedure.use(requireUser);
+
+/** Whether a procedure needs a signed-in user: the OpenAPI document marks exactly these. */
+export function requiresUser(procedure: AnyTRPCProcedure): boolean {
+  const middlewares = (procedure._def as { middlewares?: unknown[] }).middlewares ?? [];
+  return requireUser._middlewares.every((m) => middlewares.includes(m));
+}

@@ -1,12 +1,15 @@
 import { useEffect, useState } from "react";
+import { createApiClient } from "./trpc.js";
+
+const api = createApiClient();
 
 /** Placeholder until the terminal client lands: shows that the API behind it is alive. */
 export function App() {
   const [health, setHealth] = useState<string>("checking…");
   useEffect(() => {
-    fetch("/api/v1/healthz")
-      .then((r) => r.json())
-      .then((b: { status: string }) => setHealth(b.status))
+    api.health.healthz
+      .query()
+      .then((h) => setHealth(h.status))
       .catch(() => setHealth("unreachable"));
   }, []);
   return (

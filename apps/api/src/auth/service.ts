@@ -306,7 +306,7 @@ export function createAuthService(deps: AuthServiceDeps) {
    * Verifies an access token and that its sign-in is still live, in one indexed query that also
    * loads the user — correct across any number of API processes, with no cache to go stale.
    */
-  async function authenticate(accessToken: string): Promise<{ user: UserRow; sessionId: string }> {
+  async function authenticate(accessToken: string): Promise<{ user: User; sessionId: string }> {
     const claims = await tokens.verify("access", accessToken);
     const [row] = await db
       .select({ user: users })
@@ -320,7 +320,7 @@ export function createAuthService(deps: AuthServiceDeps) {
         ),
       );
     if (!row) throw new AppError("SESSION_REVOKED", "This sign-in has ended. Sign in again.");
-    return { user: row.user, sessionId: claims.sessionId };
+    return { user: toUser(row.user), sessionId: claims.sessionId };
   }
 
   return { requestOtp, verifyOtp, refresh, logout, authenticate, revokeSession };

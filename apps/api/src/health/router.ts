@@ -1,14 +1,7 @@
 import { HealthOutput, OutboxOutput } from "@mcpdeck/contracts";
 import { z } from "zod";
 import { AppError } from "../errors.js";
-import type { AppServices } from "../services.js";
 import { publicProcedure } from "../trpc.js";
-
-/** Liveness plus database reachability; shared by `/api/v1/healthz`, tRPC and the root `/healthz`. */
-export async function checkHealth(services: AppServices) {
-  const ok = await services.dbHandle.ping();
-  return { status: ok ? ("ok" as const) : ("degraded" as const), ts: services.clock.now().toISOString() };
-}
 
 export const healthRouter = {
   healthz: publicProcedure
@@ -23,7 +16,7 @@ export const healthRouter = {
     .input(z.void())
     .output(HealthOutput)
     .query(async ({ ctx }) => {
-      const health = await checkHealth(ctx.services);
+      const health = await ctx.services.health.check();
       if (health.status !== "ok") ctx.response.status = 503;
       return health;
     }),
@@ -43,11 +36,8 @@ export const devRouter = {
     .input(z.object({ email: z.string().max(254).optional() }))
     .output(OutboxOutput)
     .query(({ ctx, input }) => {
-      const outbox = ctx.services.mailer.outbox;
-      if (ctx.services.config.production || !outbox || !ctx.services.config.mail.devOutbox) {
-        throw new AppError("NOT_FOUND", "Not found.");
-      }
-      const messages = outbox.list(input.email?.toLowerCase()).map(({ html: _html, ...m }) => m);
-      return { messages };
+      const outbox = ctx.services.devOutbox;
+      if (!outbox) throw new AppError("NOT_FOUND", "Not found.");
+      return { messages: outbox.list(input.email?.toLowerCase()) };
     }),
 };

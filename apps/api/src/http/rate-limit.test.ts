@@ -1,8 +1,12 @@
 import { createTestDb } from "@mcpdeck/db/testing";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import { createMetrics } from "../metrics.js";
+import { enforceRateLimit } from "../policy/rate-limit.js";
 import { expectApiError } from "../testing/api-error.js";
 import { startTestApp, type TestApp, type TestResponse } from "../testing/harness.js";
-import { rateLimitBucket } from "./rate-limit-hook.js";
+import { apiErrorOf, trpcWsClient } from "../testing/trpc-clients.js";
+import { createRateLimiter, createRateLimits } from "./rate-limit.js";
 
 type TestDb = Awaited<ReturnType<typeof createTestDb>>;
 
@@ -41,18 +45,69 @@ async function start(env: Record<string, string> = {}): Promise<TestApp> {
 const apiRequest = (app: TestApp) => app.request("GET", "/api/v1/user/profile");
 const isLimited = (res: TestResponse) => res.status === 429;
 
+/** What the shared counters hold, per bucket (every request in these tests comes from loopback). */
+async function counters(): Promise<Record<string, number>> {
+  const rows = (await db.execute("select key, points from rate_limits")) as { key: string; points: number }[];
+  return Object.fromEntries(rows.map((r) => [r.key.split(":")[0]!, Number(r.points)]));
+}
+
+/** The buckets `send` was counted against, and how often: the counters' difference around it. */
+async function countedBy(send: () => Promise<unknown>): Promise<Record<string, number>> {
+  const before = await counters();
+  await send();
+  const after = await counters();
+  const counted: Record<string, number> = {};
+  for (const [bucket, points] of Object.entries(after)) {
+    if (points !== (before[bucket] ?? 0)) counted[bucket] = points - (before[bucket] ?? 0);
+  }
+  return counted;
+}
+
+/** An upgrade attempt; resolves with the answer's status (101 when it opened). */
+function upgrade(app: TestApp, path: string) {
+  return new Promise<number>((resolve) => {
+    const ws = new WebSocket(`${app.url.replace("http", "ws")}${path}`);
+    ws.once("open", () => {
+      ws.close();
+      resolve(101);
+    });
+    ws.once("unexpected-response", (_req, res) => resolve(res.statusCode ?? 0));
+    ws.once("error", () => resolve(0));
+  });
+}
+
 describe("which limit a request counts against", () => {
-  it("puts sign-in endpoints (REST and tRPC) under auth, the rest under api, and exempts health and assets", () => {
-    expect(rateLimitBucket("/api/v1/auth/otp/request")).toBe("auth");
-    expect(rateLimitBucket("/api/v1/auth/refresh")).toBe("auth");
-    expect(rateLimitBucket("/trpc/auth.otpVerify")).toBe("auth");
-    expect(rateLimitBucket("/trpc/user.profile,auth.refresh")).toBe("auth");
-    expect(rateLimitBucket("/api/v1/user/profile")).toBe("api");
-    expect(rateLimitBucket("/trpc/user.profile")).toBe("api");
-    expect(rateLimitBucket("/api/v1/ws/server/abc")).toBe("api");
-    expect(rateLimitBucket("/healthz")).toBeUndefined();
-    expect(rateLimitBucket("/api/v1/healthz")).toBeUndefined();
-    expect(rateLimitBucket("/assets/index.js")).toBeUndefined();
+  it("puts sign-in endpoints (REST and tRPC) under auth, the rest under api, and exempts health and assets", async () => {
+    const app = await start();
+    const auth = { auth: 1 };
+    const api = { api: 1 };
+    const refresh = { body: { refresh_token: "x" } };
+    expect(
+      await countedBy(() =>
+        app.request("POST", "/api/v1/auth/otp/request", { body: { email: "b@example.com" } }),
+      ),
+    ).toEqual(auth);
+    expect(await countedBy(() => app.request("POST", "/api/v1/auth/refresh", refresh))).toEqual(auth);
+    expect(
+      await countedBy(() =>
+        app.request("POST", "/trpc/auth.otpVerify", { body: { email: "b@example.com", code: "000000" } }),
+      ),
+    ).toEqual(auth);
+    // A batch counts each of its calls once, against the call's own limit.
+    expect(
+      await countedBy(() =>
+        app.request("POST", "/trpc/user.updateProfile,auth.refresh?batch=1", {
+          body: { 0: {}, 1: { refresh_token: "x" } },
+        }),
+      ),
+    ).toEqual({ api: 1, auth: 1 });
+    expect(await countedBy(() => app.request("GET", "/api/v1/user/profile"))).toEqual(api);
+    expect(await countedBy(() => app.request("GET", "/trpc/user.profile"))).toEqual(api);
+    expect(await countedBy(() => upgrade(app, "/api/v1/ws/server/abc"))).toEqual(api);
+    expect(await countedBy(() => app.request("GET", "/api/v1/openapi.json"))).toEqual(api);
+    expect(await countedBy(() => app.request("GET", "/api/v1/no-such-route"))).toEqual(api);
+    for (const path of ["/healthz", "/api/v1/healthz", "/trpc/health.healthz", "/assets/index.js"])
+      expect(await countedBy(() => app.request("GET", path)), path).toEqual({});
   });
 });
 
@@ -187,5 +242,94 @@ describe("per-IP rate limits", () => {
     const fresh = await apiRequest(app);
     expect(fresh.status).toBe(401);
     expect(fresh.headers.get("ratelimit-remaining")).toBe("1");
+  });
+});
+
+describe("the same limit on every transport", () => {
+  // Sign-in requests, two a minute. Each uses its own address: the OTP cooldown is per address and
+  // answers RATE_LIMITED too, so only a distinct address shows the per-IP limit at work.
+  const env = { MCPDECK_RATE_LIMIT_AUTH: "2" };
+  const address = (transport: string, i: number) => `${transport}-${i}@example.com`;
+
+  it("limits the REST facade", async () => {
+    const app = await start(env);
+    const answers = [];
+    for (let i = 0; i < 3; i++)
+      answers.push(
+        await app.request("POST", "/api/v1/auth/otp/request", { body: { email: address("rest", i) } }),
+      );
+    expect(answers.map((r) => r.status)).toEqual([200, 200, 429]);
+    const body = expectApiError(answers[2]!, 429, "RATE_LIMITED");
+    expect(answers[2]!.headers.get("ratelimit-limit")).toBe("2");
+    expect(Number(answers[2]!.headers.get("retry-after"))).toBe(body.retry_after);
+  });
+
+  it("limits tRPC over HTTP, call by call and each call of a batch", async () => {
+    const app = await start(env);
+    const answers = [];
+    for (let i = 0; i < 3; i++)
+      answers.push(
+        await app.request("POST", "/trpc/auth.otpRequest", { body: { email: address("trpc", i) } }),
+      );
+    expect(answers.map((r) => r.status)).toEqual([200, 200, 429]);
+    const refused = answers[2]!;
+    expect(refused.body.error.data.error).toMatchObject({ code: "RATE_LIMITED" });
+    expect(refused.body.error.data.error.retry_after).toBe(Number(refused.headers.get("retry-after")));
+    expect(refused.body.error.data).not.toHaveProperty("stack");
+    expect(refused.headers.get("ratelimit-limit")).toBe("2");
+    expect(refused.headers.get("ratelimit-remaining")).toBe("0");
+
+    await db.execute("delete from rate_limits");
+    const batch = await app.request("POST", "/trpc/auth.otpRequest,auth.otpRequest,auth.otpRequest?batch=1", {
+      body: Object.fromEntries([3, 4, 5].map((i, index) => [index, { email: address("trpc", i) }])),
+    });
+    const results = batch.body as {
+      result?: { data: { status: string } };
+      error?: { data: { error: { code: string } } };
+    }[];
+    expect(results.filter((r) => r.result?.data.status === "sent")).toHaveLength(2);
+    expect(results.filter((r) => r.error?.data.error.code === "RATE_LIMITED")).toHaveLength(1);
+  });
+
+  it("limits tRPC over WebSocket: every call counts, not only the upgrade", async () => {
+    const app = await start(env);
+    const socket = trpcWsClient(app);
+    const outcomes: string[] = [];
+    try {
+      for (let i = 0; i < 10; i++) {
+        try {
+          outcomes.push((await socket.client.auth.otpRequest.mutate({ email: address("ws", i) })).status);
+        } catch (cause) {
+          const error = apiErrorOf(cause).data?.error;
+          expect(error?.retry_after).toBeGreaterThanOrEqual(1);
+          outcomes.push(error?.code ?? "no code");
+        }
+      }
+    } finally {
+      socket.close();
+    }
+    expect(outcomes).toEqual(["sent", "sent", ...Array(8).fill("RATE_LIMITED")]);
+    expect(app.services.metrics.get("rate_limited_total")).toBe(8);
+  });
+});
+
+describe("when the counters cannot be reached", () => {
+  it("lets calls through, counts the failures and warns at most every 10 s", async () => {
+    const gone = await createTestDb();
+    await gone.close();
+    const metrics = createMetrics();
+    const warnings: string[] = [];
+    const rateLimits = createRateLimits({
+      limiter: createRateLimiter(gone.db),
+      limits: { authPerMin: 1, apiPerMin: 1 },
+      metrics,
+      log: { warn: (_details: unknown, message: string) => warnings.push(message) } as never,
+    });
+    const caller = { services: { rateLimits }, clientIp: "127.0.0.1", response: { headers: {} } };
+    for (let i = 0; i < 3; i++) await expect(enforceRateLimit(caller, "api")).resolves.toBeUndefined();
+    expect(caller.response.headers).toEqual({});
+    expect(metrics.get("rate_limit_errors_total")).toBe(3);
+    expect(metrics.get("rate_limited_total")).toBe(0);
+    expect(warnings).toEqual(["rate limiter unavailable: requests pass unlimited"]);
   });
 });

@@ -1,13 +1,11 @@
 import { type Database, rowsOf } from "@mcpdeck/db";
 import { sql } from "drizzle-orm";
+import type { FastifyBaseLogger as Logger } from "fastify";
+import type { Config } from "../config/config.js";
+import type { ProcedureServices, RateLimitResult } from "../context.js";
+import type { Metrics } from "../metrics.js";
 
-export interface RateLimitResult {
-  allowed: boolean;
-  limit: number;
-  remaining: number;
-  /** Seconds until the window resets. */
-  resetSec: number;
-}
+export type { RateLimitResult };
 
 interface Waiter {
   resolve: (r: RateLimitResult) => void;
@@ -100,3 +98,41 @@ export function createRateLimiter(db: Database) {
 }
 
 export type RateLimiter = ReturnType<typeof createRateLimiter>;
+
+/**
+ * The configured per-IP limits over the shared counters (`enforceRateLimit` applies them).
+ *
+ * The counters live in the database. When it does not answer, calls pass rather than everything
+ * failing: what needs the database fails on its own, the rest (documents, health) keeps working.
+ * Logged at most every 10 s so an outage does not flood the log.
+ */
+export function createRateLimits(deps: {
+  limiter: RateLimiter;
+  limits: Config["rateLimits"];
+  metrics: Metrics;
+  log: Pick<Logger, "warn">;
+}): ProcedureServices["rateLimits"] {
+  const { limiter, limits, metrics, log } = deps;
+  let lastFailureLog = 0;
+  return {
+    async consume(bucket, clientIp) {
+      const limit = bucket === "auth" ? limits.authPerMin : limits.apiPerMin;
+      try {
+        const result = await limiter.consume(`${bucket}:${clientIp}`, limit, 60);
+        if (!result.allowed) metrics.inc("rate_limited_total");
+        return result;
+      } catch (error) {
+        metrics.inc("rate_limit_errors_total");
+        const now = Date.now();
+        if (now - lastFailureLog > 10_000) {
+          lastFailureLog = now;
+          log.warn(
+            { err: { message: error instanceof Error ? error.message : String(error) } },
+            "rate limiter unavailable: requests pass unlimited",
+          );
+        }
+        return undefined;
+      }
+    },
+  };
+}

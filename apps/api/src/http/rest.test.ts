@@ -1,6 +1,13 @@
+import type { AddressInfo } from "node:net";
+import { initTRPC } from "@trpc/server";
+import Fastify from "fastify";
+import type { OpenApiMeta } from "trpc-to-openapi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { shapeError } from "../errors.js";
 import { expectApiError } from "../testing/api-error.js";
 import { startTestApp, type TestApp } from "../testing/harness.js";
+import { registerRestFacade } from "./rest.js";
 
 let app: TestApp;
 beforeAll(async () => {
@@ -81,5 +88,55 @@ describe("the REST facade", () => {
     const trpcError = await app.request("GET", "/trpc/user.profile", { token: "garbage" });
     expect(trpcError.status).toBe(restError.status);
     expect(trpcError.body.error.data.error).toEqual(restError.body);
+  });
+});
+
+describe("query-string conversion", () => {
+  it("converts query strings in the facade and leaves the shared schemas alone (JSON bodies stay strict)", async () => {
+    // One schema for a GET (query string) and a POST (JSON body), as the contracts share them.
+    const Shared = z.object({ n: z.number().int(), flag: z.boolean(), when: z.date().optional() });
+    const t = initTRPC.meta<OpenApiMeta>().create();
+    const router = t.router({
+      read: t.procedure
+        .meta({ openapi: { method: "GET", path: "/things" } })
+        .input(Shared)
+        .output(z.object({ n: z.number(), flag: z.boolean(), year: z.number().optional() }))
+        .query(({ input }) => ({ n: input.n, flag: input.flag, year: input.when?.getUTCFullYear() })),
+      write: t.procedure
+        .meta({ openapi: { method: "POST", path: "/things" } })
+        .input(Shared)
+        .output(z.object({ n: z.number() }))
+        .mutation(({ input }) => ({ n: input.n })),
+    });
+    const http = Fastify();
+    registerRestFacade(http, {
+      router,
+      basePath: "/api",
+      createContext: () => ({}),
+      responseMeta: ({ errors }) => (errors.length > 0 ? { status: shapeError(errors[0]).status } : {}),
+      errorBody: (error) => shapeError(error).body,
+    });
+    await http.listen({ port: 0, host: "127.0.0.1" });
+    const base = `http://127.0.0.1:${(http.server.address() as AddressInfo).port}/api/things`;
+    try {
+      const read = await fetch(`${base}?n=5&flag=false&when=2026-11-28T10:30:05.123Z`);
+      expect(read.status).toBe(200);
+      expect(await read.json()).toEqual({ n: 5, flag: false, year: 2026 });
+      const notANumber = await fetch(`${base}?n=five&flag=true`);
+      expect(notANumber.status).toBe(400);
+
+      const written = await fetch(base, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ n: "5", flag: "false" }),
+      });
+      expect(written.status).toBe(400);
+      const body = (await written.json()) as { code: string; issues: { path: string }[] };
+      expect(body.code).toBe("VALIDATION_FAILED");
+      expect(body.issues.map((i) => i.path).sort()).toEqual(["flag", "n"]);
+      expect(Shared.safeParse({ n: "5", flag: "true" }).success).toBe(false);
+    } finally {
+      await http.close();
+    }
   });
 });

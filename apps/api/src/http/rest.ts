@@ -1,16 +1,14 @@
 import { type AnyTRPCRouter, callTRPCProcedure, getTRPCErrorFromUnknown, TRPCError } from "@trpc/server";
 import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from "fastify";
 import {
-  coerceSchema,
   forEachOpenApiProcedure,
   getInputOutputParsers,
   instanceofZodTypeLikeVoid,
   instanceofZodTypeObject,
   instanceofZodTypeOptional,
   unwrapZodType,
-  zodSupportsCoerce,
 } from "trpc-to-openapi";
-import { ZodArray } from "zod";
+import { ZodArray, type ZodObject, type ZodType } from "zod";
 
 export interface RestFacadeOptions<Ctx> {
   router: AnyTRPCRouter;
@@ -31,7 +29,7 @@ export interface RestFacadeOptions<Ctx> {
  * The REST facade: one Fastify route per procedure that has OpenAPI metadata (the same metadata
  * trpc-to-openapi documents), calling the procedure with the same middlewares and validation as the
  * tRPC endpoint. Inputs are read as trpc-to-openapi reads them: the JSON body for POST/PUT/PATCH,
- * the query string for GET/DELETE (scalars coerced, repeated keys as arrays), plus path parameters.
+ * the query string for GET/DELETE (scalars converted, repeated keys as arrays), plus path parameters.
  *
  * Why not trpc-to-openapi's runtime handler: it resolves each request by trying every path pattern
  * in turn (case-insensitively, so `/AUTH/…` reached sign-in endpoints past the rate-limit bucket),
@@ -48,10 +46,12 @@ export function registerRestFacade<Ctx>(app: FastifyInstance, opts: RestFacadeOp
     const inputSchema = unwrapZodType(inputParser, true);
     const takesInput = !instanceofZodTypeLikeVoid(inputSchema);
     const arrayKeys = new Set<string>();
+    let scalars = new Map<string, (text: string) => unknown>();
     if (instanceofZodTypeObject(inputSchema) && !usesBody) {
-      // Query strings carry only text: let their numbers, booleans and dates be coerced. JSON bodies
-      // are typed already and are not (coercing them would read `"ssl_verify": "false"` as true).
-      if (zodSupportsCoerce) coerceSchema(inputSchema);
+      // Query strings carry only text: their numbers, booleans and dates are converted here, in the
+      // facade. The schemas are the contracts' own, shared with tRPC, so they are never altered
+      // (coercing them would also coerce JSON bodies, reading `"ssl_verify": "false"` as true).
+      scalars = queryScalars(inputSchema);
       for (const [key, shape] of Object.entries(inputSchema.shape)) {
         if (
           shape instanceof ZodArray ||
@@ -65,24 +65,24 @@ export function registerRestFacade<Ctx>(app: FastifyInstance, opts: RestFacadeOp
     const handler = async (req: FastifyRequest, reply: FastifyReply) => {
       let ctx: Ctx | undefined;
       try {
-        if (usesBody && !req.headers["content-type"]?.startsWith("application/json")) {
-          throw new TRPCError({
-            code: "UNSUPPORTED_MEDIA_TYPE",
-            message: "Send the request body as application/json.",
-          });
-        }
-        let input: unknown;
-        if (takesInput) {
-          const source = usesBody
-            ? req.body
-            : queryInput(req.query as Record<string, string | string[] | undefined>, arrayKeys);
-          input = { ...(source as object), ...(req.params as object) };
-        }
         ctx = opts.createContext(req);
         const data = await callTRPCProcedure({
           router: opts.router,
           path,
-          getRawInput: async () => input,
+          // Read by the procedure's input step, after its policies (rate limit) have counted the call.
+          getRawInput: async () => {
+            if (!takesInput) return undefined;
+            if (usesBody && !req.headers["content-type"]?.startsWith("application/json")) {
+              throw new TRPCError({
+                code: "UNSUPPORTED_MEDIA_TYPE",
+                message: "Send the request body as application/json.",
+              });
+            }
+            const source = usesBody
+              ? req.body
+              : queryInput(req.query as Record<string, string | string[] | undefined>, arrayKeys, scalars);
+            return { ...(source as object), ...(req.params as object) };
+          },
           ctx,
           type,
           signal: undefined,
@@ -114,13 +114,49 @@ function send(
   return reply.type("application/json; charset=utf-8").send(JSON.stringify(body));
 }
 
-/** A query string as procedure input: one value per key, except where the schema wants an array. */
-function queryInput(query: Record<string, string | string[] | undefined>, arrayKeys: ReadonlySet<string>) {
-  const input: Record<string, string | string[]> = {};
+/**
+ * A query string as procedure input: one value per key, except where the schema wants an array;
+ * text converted where the schema wants a number, boolean, bigint or date.
+ */
+function queryInput(
+  query: Record<string, string | string[] | undefined>,
+  arrayKeys: ReadonlySet<string>,
+  scalars: ReadonlyMap<string, (text: string) => unknown>,
+) {
+  const input: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(query)) {
     if (!value) continue;
     const single = Array.isArray(value) && value.length === 1 ? value[0]! : value;
-    input[key] = arrayKeys.has(key) && !Array.isArray(single) ? [single] : single;
+    const values = arrayKeys.has(key) && !Array.isArray(single) ? [single] : single;
+    const convert = scalars.get(key);
+    input[key] = !convert ? values : Array.isArray(values) ? values.map(convert) : convert(values);
   }
   return input;
+}
+
+/**
+ * How to read each non-text query parameter. Text that does not read as the wanted type is passed
+ * on unchanged, so validation names the field and what it expected.
+ */
+const fromText: Record<string, (text: string) => unknown> = {
+  number: (text) => (text.trim() !== "" && Number.isFinite(Number(text)) ? Number(text) : text),
+  boolean: (text) => (text === "true" ? true : text === "false" ? false : text),
+  bigint: (text) => {
+    try {
+      return BigInt(text);
+    } catch {
+      return text;
+    }
+  },
+  date: (text) => (Number.isNaN(Date.parse(text)) ? text : new Date(text)),
+};
+
+function queryScalars(schema: ZodObject) {
+  const scalars = new Map<string, (text: string) => unknown>();
+  for (const [key, shape] of Object.entries(schema.shape)) {
+    const kind = (unwrapZodType(shape as ZodType, false) as ZodType)._zod.def.type;
+    const convert = fromText[kind];
+    if (convert) scalars.set(key, convert);
+  }
+  return scalars;
 }

@@ -1,20 +1,27 @@
 import { existsSync } from "node:fs";
-import type { IncomingMessage } from "node:http";
+import { type IncomingMessage, STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
 import cors from "@fastify/cors";
 import fastifyStatic from "@fastify/static";
 import { WS_MAX_MESSAGE_BYTES } from "@mcpdeck/contracts";
 import { fastifyTRPCPlugin } from "@trpc/server/adapters/fastify";
 import { getWSConnectionHandler } from "@trpc/server/adapters/ws";
-import Fastify, { type FastifyInstance, type FastifyRequest, LogController } from "fastify";
+import Fastify, {
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  LogController,
+} from "fastify";
 import { WebSocketServer } from "ws";
-import { AppError, resolveAppError, toApiError } from "../errors.js";
-import { checkHealth } from "../health/router.js";
+import type { ProcedureContext } from "../context.js";
+import { AppError, shapeError } from "../errors.js";
 import { buildOpenApiDocument } from "../openapi.js";
+import { enforceRateLimit } from "../policy/rate-limit.js";
 import { appRouter } from "../root.js";
 import type { AppServices } from "../services.js";
-import type { Context } from "../trpc.js";
-import { applyRateLimit } from "./rate-limit-hook.js";
+import { compileTrustProxy } from "./client-ip.js";
+import { webContentSecurityPolicy } from "./content-security-policy.js";
+import { type BuildContext, createContextBuilder } from "./context.js";
 import { registerRestFacade } from "./rest.js";
 
 export const API_PREFIX = "/api/v1";
@@ -27,32 +34,23 @@ export type UpgradeHandler = (
   params: { serverId: string },
 ) => void;
 
-function makeContext(services: AppServices, req: FastifyRequest): Context {
-  return {
-    services,
-    clientIp: req.ip,
-    ...(req.headers["user-agent"] ? { userAgent: req.headers["user-agent"] } : {}),
-    ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
-    response: { headers: {} },
-  };
-}
-
 /** Status and headers of a REST or tRPC response: our error code's status, or what the procedure set. */
-function responseMeta({ ctx, errors }: { ctx?: Context | undefined; errors: readonly unknown[] }) {
+function responseMeta({ ctx, errors }: { ctx?: ProcedureContext | undefined; errors: readonly unknown[] }) {
   const headers: Record<string, string> = { ...(ctx?.response.headers ?? {}) };
   if (errors.length > 0) {
-    const error = resolveAppError(errors[0]);
-    if (error.retryAfterSec !== undefined) headers["retry-after"] = String(error.retryAfterSec);
-    return { status: error.status, headers };
+    const shaped = shapeError(errors[0]);
+    return { status: shaped.status, headers: { ...headers, ...shaped.headers } };
   }
   return { ...(ctx?.response.status ? { status: ctx.response.status } : {}), headers };
 }
 
 export async function buildHttpServer(services: AppServices, opts: { wsRoutes?: UpgradeHandler } = {}) {
   const { config, log } = services;
+  const buildContext = createContextBuilder(services);
   const app = Fastify({
     loggerInstance: log,
-    trustProxy: config.trustProxy as boolean | string[],
+    // The same trust as `clientIp` (http/client-ip.ts), for what Fastify reads itself (req.ip, protocol).
+    trustProxy: config.trustProxy === false ? false : compileTrustProxy(config.trustProxy),
     bodyLimit: 1024 * 1024,
     // Request lines are logged by the onResponse hook below (debug level, 5xx as errors).
     logController: new LogController({ disableRequestLogging: true }),
@@ -72,10 +70,14 @@ export async function buildHttpServer(services: AppServices, opts: { wsRoutes?: 
       );
   });
 
+  const csp = webContentSecurityPolicy(config.publicUrl);
   app.addHook("onSend", async (_req, reply, payload) => {
     reply.header("x-content-type-options", "nosniff");
     reply.header("referrer-policy", "no-referrer");
     reply.header("x-frame-options", "DENY");
+    // HTML is only ever the web client's page (index or client-side route fallback).
+    if (String(reply.getHeader("content-type") ?? "").startsWith("text/html"))
+      reply.header("content-security-policy", csp);
     return payload;
   });
 
@@ -85,41 +87,37 @@ export async function buildHttpServer(services: AppServices, opts: { wsRoutes?: 
     exposedHeaders: ["retry-after", "ratelimit-limit", "ratelimit-remaining", "ratelimit-reset"],
   });
 
-  app.addHook("onRequest", async (req, reply) => {
-    await applyRateLimit(services, req, reply);
+  /**
+   * HTTP routes that are not procedures count against the api limit here; procedures count in
+   * their own middleware (trpc.ts), so no call is counted twice.
+   */
+  async function limitPlainRequest(req: FastifyRequest, reply: FastifyReply) {
+    const ctx = buildContext(req.raw);
+    try {
+      await enforceRateLimit(ctx, "api");
+    } finally {
+      reply.headers(ctx.response.headers);
+    }
+  }
+
+  // Every error that escapes a route (body parse errors, oversized bodies, limits, …) in the one shape.
+  app.setErrorHandler((error, _req, reply) => {
+    const shaped = shapeError(error);
+    if (shaped.body.code === "INTERNAL") log.error({ err: error }, "unhandled error");
+    return reply.status(shaped.status).headers(shaped.headers).send(shaped.body);
   });
 
-  // Every error that escapes a route (body parse errors, oversized bodies, …) in the one shape.
-  app.setErrorHandler((error, _req, reply) => {
-    const fastifyError = error as { statusCode?: number; code?: string; message: string };
-    let appError: AppError;
-    if (fastifyError.code === "FST_ERR_CTP_BODY_TOO_LARGE")
-      appError = new AppError("PAYLOAD_TOO_LARGE", "The request body is too large.");
-    else if (fastifyError.code === "FST_ERR_CTP_INVALID_JSON_BODY")
-      appError = new AppError("VALIDATION_FAILED", "The request body is not valid JSON.");
-    else if (fastifyError.code === "FST_ERR_CTP_EMPTY_JSON_BODY")
-      appError = new AppError("VALIDATION_FAILED", "The request body is empty: send a JSON object.");
-    else if (fastifyError.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE")
-      appError = new AppError("VALIDATION_FAILED", "Send the request body as application/json.");
-    else if (fastifyError.statusCode && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500)
-      appError = new AppError("VALIDATION_FAILED", `The request could not be read: ${fastifyError.message}`);
-    else {
-      appError = resolveAppError(error);
-      log.error({ err: error }, "unhandled error");
-    }
-    if (appError.retryAfterSec !== undefined) reply.header("retry-after", String(appError.retryAfterSec));
-    return reply.status(appError.status).send(toApiError(appError));
-  });
+  const logInternal = (what: string) => (opts: { error: unknown }) => {
+    if (shapeError(opts.error).body.code === "INTERNAL") log.error({ err: opts.error }, what);
+  };
 
   await app.register(fastifyTRPCPlugin, {
     prefix: "/trpc",
     trpcOptions: {
       router: appRouter,
-      createContext: ({ req }: { req: FastifyRequest }) => makeContext(services, req),
+      createContext: ({ req }: { req: FastifyRequest }) => buildContext(req.raw),
       responseMeta,
-      onError: ({ error }: { error: unknown }) => {
-        if (resolveAppError(error).code === "INTERNAL") log.error({ err: error }, "tRPC procedure failed");
-      },
+      onError: logInternal("tRPC procedure failed"),
     },
   });
 
@@ -136,65 +134,60 @@ export async function buildHttpServer(services: AppServices, opts: { wsRoutes?: 
     registerRestFacade(rest, {
       router: appRouter,
       basePath: API_PREFIX,
-      createContext: (req) => makeContext(services, req),
+      createContext: (req) => buildContext(req.raw),
       responseMeta,
-      errorBody: (error) => toApiError(resolveAppError(error)),
-      onError: ({ error }) => {
-        if (resolveAppError(error).code === "INTERNAL") log.error({ err: error }, "REST procedure failed");
-      },
+      errorBody: (error) => shapeError(error).body,
+      onError: logInternal("REST procedure failed"),
     });
   });
 
   const openApiDocument = buildOpenApiDocument(config.publicUrl);
-  app.get(`${API_PREFIX}/openapi.json`, async () => openApiDocument);
-  app.get(`${API_PREFIX}/metrics`, async (_req, reply) =>
-    reply.type("text/plain; version=0.0.4").send(services.metrics.render()),
-  );
+  await app.register(async (plain) => {
+    plain.addHook("onRequest", limitPlainRequest);
+    plain.get(`${API_PREFIX}/openapi.json`, async () => openApiDocument);
+    plain.get(`${API_PREFIX}/metrics`, async (_req, reply) =>
+      reply.type("text/plain; version=0.0.4").send(services.metrics.render()),
+    );
+  });
+  // Never limited: load balancers and monitors poll it.
   app.get("/healthz", async (_req, reply) => {
-    const health = await checkHealth(services);
+    const health = await services.health.check();
     return reply.status(health.status === "ok" ? 200 : 503).send(health);
   });
 
   if (config.webDist && existsSync(config.webDist)) {
     await app.register(fastifyStatic, { root: config.webDist, prefix: "/", wildcard: false });
   }
-  app.setNotFoundHandler((req, reply) => {
+  app.setNotFoundHandler(async (req, reply) => {
     const path = req.url.split("?")[0]!;
     const isApi = path.startsWith("/api/") || path.startsWith("/trpc") || path.startsWith("/ws/");
     if (!isApi && req.method === "GET" && config.webDist && existsSync(config.webDist)) {
       return reply.type("text/html").sendFile("index.html");
     }
-    return reply
-      .status(404)
-      .send(toApiError(new AppError("NOT_FOUND", `No route for ${req.method} ${path}.`)));
+    if (isApi) await limitPlainRequest(req, reply);
+    throw new AppError("NOT_FOUND", `No route for ${req.method} ${path}.`);
   });
 
-  attachWebSockets(app, services, opts.wsRoutes);
+  attachWebSockets(app, services, buildContext, opts.wsRoutes);
   return app;
 }
 
 const WS_SERVER_ROUTE = /^(?:\/api\/v1)?\/ws\/server\/([^/?#]{1,64})$/;
 
 /** tRPC subscriptions at /trpc and the spec's protocol at /ws/server/{id}, with origin and size limits. */
-function attachWebSockets(app: FastifyInstance, services: AppServices, wsRoutes?: UpgradeHandler) {
+function attachWebSockets(
+  app: FastifyInstance,
+  services: AppServices,
+  buildContext: BuildContext,
+  wsRoutes?: UpgradeHandler,
+) {
   const trpcWss = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_MESSAGE_BYTES });
   const trpcHandler = getWSConnectionHandler({
     wss: trpcWss,
     router: appRouter,
     createContext: ({ req, info }) => {
-      const token =
-        typeof info.connectionParams?.token === "string" ? info.connectionParams.token : undefined;
-      return {
-        services,
-        clientIp: req.socket.remoteAddress ?? "unknown",
-        ...(req.headers["user-agent"] ? { userAgent: req.headers["user-agent"] } : {}),
-        ...(token
-          ? { authorization: `Bearer ${token}` }
-          : req.headers.authorization
-            ? { authorization: req.headers.authorization }
-            : {}),
-        response: { headers: {} },
-      } satisfies Context;
+      const token = info.connectionParams?.token;
+      return buildContext(req, typeof token === "string" ? { token } : {});
     },
     keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 5_000 },
   });
@@ -210,17 +203,16 @@ function attachWebSockets(app: FastifyInstance, services: AppServices, wsRoutes?
   async function routeUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer) {
     const origin = req.headers.origin;
     if (origin && !services.config.corsOrigins.includes(origin)) {
-      socket.end("HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+      refuseUpgrade(socket, new AppError("FORBIDDEN", `Origin ${origin} may not open WebSockets here.`));
       return;
     }
-    // A new connection counts against the caller's API limit, like any request.
-    const ip = req.socket.remoteAddress ?? "unknown";
-    const limit = await services.rateLimiter.consume(`api:${ip}`, services.config.rateLimits.apiPerMin, 60);
-    if (!limit.allowed) {
-      services.metrics.inc("rate_limited_total");
-      socket.end(
-        `HTTP/1.1 429 Too Many Requests\r\nRetry-After: ${limit.resetSec}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
-      );
+    // A new connection counts against the caller's API limit, like any request; the calls made
+    // over it then count one by one in the procedures' middleware.
+    const ctx = buildContext(req);
+    try {
+      await enforceRateLimit(ctx, "api");
+    } catch (error) {
+      refuseUpgrade(socket, error, ctx.response.headers);
       return;
     }
     const path = (req.url ?? "/").split("?")[0]!;
@@ -233,10 +225,24 @@ function attachWebSockets(app: FastifyInstance, services: AppServices, wsRoutes?
       wsRoutes(req, socket, head, { serverId: decodeURIComponent(match[1]!) });
       return;
     }
-    socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+    refuseUpgrade(socket, new AppError("NOT_FOUND", `No WebSocket route for ${path}.`), ctx.response.headers);
   }
   app.addHook("onClose", async () => {
     for (const client of trpcWss.clients) client.terminate();
     trpcWss.close();
   });
+}
+
+/** Answers an upgrade request with the shaped error, as a plain HTTP response, and closes. */
+function refuseUpgrade(socket: Duplex, error: unknown, headers: Record<string, string> = {}) {
+  const shaped = shapeError(error);
+  const body = JSON.stringify(shaped.body);
+  const lines = [
+    `HTTP/1.1 ${shaped.status} ${STATUS_CODES[shaped.status] ?? "Error"}`,
+    "Content-Type: application/json; charset=utf-8",
+    `Content-Length: ${Buffer.byteLength(body)}`,
+    "Connection: close",
+    ...Object.entries({ ...headers, ...shaped.headers }).map(([name, value]) => `${name}: ${value}`),
+  ];
+  socket.end(`${lines.join("\r\n")}\r\n\r\n${body}`);
 }

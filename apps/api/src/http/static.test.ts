@@ -1,6 +1,7 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "../testing/harness.js";
 
@@ -30,6 +31,39 @@ describe("web client", () => {
     expect(asset.headers.get("content-type")).toContain("javascript");
     const deep = await app.request("GET", "/servers/123/session");
     expect(String(deep.body)).toContain("<div id=root>");
+  });
+
+  it("sends its HTML with a strict Content-Security-Policy: no inline script, no framing", async () => {
+    for (const path of ["/", "/servers/123/session"]) {
+      const res = await app.request("GET", path);
+      expect(res.headers.get("content-type"), path).toContain("text/html");
+      const policy = new Map(
+        (res.headers.get("content-security-policy") ?? "").split(";").map((directive) => {
+          const [name, ...values] = directive.trim().split(/\s+/);
+          return [name!, values] as const;
+        }),
+      );
+      expect(policy.get("default-src"), path).toEqual(["'self'"]);
+      expect(policy.get("script-src"), path).toEqual(["'self'"]);
+      expect(policy.get("object-src"), path).toEqual(["'none'"]);
+      expect(policy.get("base-uri"), path).toEqual(["'none'"]);
+      expect(policy.get("frame-ancestors"), path).toEqual(["'none'"]);
+      // The API's own WebSockets (tRPC subscriptions, sessions), on the public origin.
+      expect(policy.get("connect-src"), path).toEqual(["'self'", "ws://127.0.0.1:3000"]);
+      expect([...policy.values()].flat().join(" ")).not.toMatch(/unsafe-inline|unsafe-eval|\*/);
+    }
+    const api = await app.request("GET", "/api/v1/openapi.json");
+    expect(api.headers.get("content-security-policy")).toBeNull();
+  });
+
+  it("has no inline script or handler in its page, which the policy would block", () => {
+    const page = readFileSync(fileURLToPath(new URL("../../../web/index.html", import.meta.url)), "utf8");
+    const scripts = page.match(/<script\b[^>]*>/g) ?? [];
+    expect(scripts.length).toBeGreaterThan(0);
+    for (const tag of scripts) expect(tag).toMatch(/\ssrc=/);
+    expect(page).not.toMatch(/<script\b[^>]*>[^<]+<\/script>/);
+    expect(page).not.toMatch(/\son[a-z]+=/i);
+    expect(page).not.toMatch(/<style\b|\sstyle=/i);
   });
 
   it("does not answer unknown API paths with the web page", async () => {

@@ -31,6 +31,33 @@ describe("WebSocket upgrades", () => {
     expect((await open("/nowhere")).status).toBe(404);
   });
 
+  it("refuse in the one error shape", async () => {
+    const refusal = (path: string, headers: Record<string, string> = {}) =>
+      new Promise<{ status?: number; body: string }>((resolve) => {
+        const ws = new WebSocket(wsUrl(path), { headers });
+        ws.once("unexpected-response", (_req, res) => {
+          let body = "";
+          res.on("data", (chunk) => {
+            body += chunk;
+          });
+          res.on("end", () => resolve({ status: res.statusCode, body }));
+        });
+        ws.once("open", () => {
+          ws.close();
+          resolve({ status: 101, body: "" });
+        });
+      });
+    const unknown = await refusal("/nowhere");
+    expect(unknown.status).toBe(404);
+    expect(JSON.parse(unknown.body)).toEqual({
+      code: "NOT_FOUND",
+      message: "No WebSocket route for /nowhere.",
+    });
+    const foreign = await refusal("/trpc", { origin: "https://evil.example" });
+    expect(foreign.status).toBe(403);
+    expect(JSON.parse(foreign.body)).toMatchObject({ code: "FORBIDDEN" });
+  });
+
   it("close a connection that sends a message over the size limit (1009)", async () => {
     const { ws } = await open("/trpc");
     expect(ws).toBeDefined();

@@ -155,8 +155,12 @@ export function createStatusChecker(deps: {
       stopped = true;
       if (timer) clearTimeout(timer);
     },
-    /** Answers from the stored check, probing afresh when it is older than the interval. */
-    async statusOf(row: ServerRow) {
+    /**
+     * The owner's view of a server's status: from the stored check, probed afresh when that is
+     * older than the interval. Another user's server is not found.
+     */
+    async statusOf(userId: string, serverId: string) {
+      const row = await servers.getOwned(userId, serverId);
       const stale =
         !row.lastCheckedAt || clock.now().getTime() - row.lastCheckedAt.getTime() > deps.intervalSec * 1000;
       const current = stale ? await checkNow(row) : row;

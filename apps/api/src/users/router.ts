@@ -1,6 +1,5 @@
 import { ProfileUpdateInput, USERNAME_PATTERN, User } from "@mcpdeck/contracts";
 import { z } from "zod";
-import { toUser } from "../auth/service.js";
 import { protectedProcedure } from "../trpc.js";
 
 /**
@@ -24,13 +23,12 @@ export const userRouter = {
         method: "GET",
         path: "/user/profile",
         tags: ["user"],
-        protect: true,
         summary: "The signed-in user",
       },
     })
     .input(z.void())
     .output(User)
-    .query(({ ctx }) => toUser(ctx.user)),
+    .query(({ ctx }) => ctx.user),
 
   updateProfile: protectedProcedure
     .meta({
@@ -38,7 +36,6 @@ export const userRouter = {
         method: "PUT",
         path: "/user/profile",
         tags: ["user"],
-        protect: true,
         summary: "Change the username",
       },
     })

@@ -1,12 +1,13 @@
+import type { User } from "@mcpdeck/contracts";
 import { type Database, isUniqueViolation, users } from "@mcpdeck/db";
 import { eq } from "drizzle-orm";
-import { toUser, type UserRow } from "../auth/service.js";
+import { toUser } from "../auth/service.js";
 import type { Clock } from "../clock.js";
 import { AppError } from "../errors.js";
 
 export function createUserService({ db, clock }: { db: Database; clock: Clock }) {
-  async function updateProfile(user: UserRow, input: { username?: string | undefined }) {
-    if (input.username === undefined || input.username === user.username) return toUser(user);
+  async function updateProfile(user: User, input: { username?: string | undefined }): Promise<User> {
+    if (input.username === undefined || input.username === user.username) return user;
     try {
       const [updated] = await db
         .update(users)
