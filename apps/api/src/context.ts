@@ -15,6 +15,7 @@ import type {
   OtpVerifyOutput,
   OutboxMessage,
   RefreshOutput,
+  ServerStatusEvent,
   ServerStatusOutput,
   StatusOk,
   TestServerOutput,
@@ -78,6 +79,10 @@ export interface ProcedureServices {
   };
   statusChecker: {
     statusOf(userId: string, serverId: string): Promise<Out<typeof ServerStatusOutput>>;
+  };
+  statusEvents: {
+    /** The user's servers' status now, then each change from any process, until `signal` aborts. */
+    stream(userId: string, signal: AbortSignal | undefined): AsyncGenerator<ServerStatusEvent>;
   };
   health: { check(): Promise<Out<typeof HealthOutput>> };
   /** The development outbox; absent in production, with Resend, or when switched off. */
