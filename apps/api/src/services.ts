@@ -17,12 +17,12 @@ import { registerDemoServer } from "./servers/demo.js";
 import { createOAuthStateCodec } from "./servers/oauth.js";
 import { createServerService, type ServerService } from "./servers/service.js";
 import { createStatusChecker, type StatusChecker } from "./servers/status.js";
+import { createStatusEvents, type StatusEvents } from "./servers/status-events.js";
 import { createSessionEngine, type SessionEngine } from "./sessions/engine.js";
 import { createEventLog, type EventLog } from "./sessions/events.js";
 import { commandsOnlyPlanner } from "./sessions/planner.js";
 import { createSessionStore, type SessionStore } from "./sessions/store.js";
 import { createToolAccess } from "./sessions/tools.js";
-import { createStatusEvents, type StatusEvents } from "./servers/status-events.js";
 import { createUserService, type UserService } from "./users/service.js";
 
 /**

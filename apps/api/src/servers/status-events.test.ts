@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import type { AppRouter } from "../root.js";
 import { startTestApp, type TestApp } from "../testing/harness.js";
-import { statusFingerprint } from "./status-events.js";
+import { SERVER_STATUS_CHANNEL, statusFingerprint } from "./status-events.js";
 
 /** A tRPC WebSocket client of `app`, signed in with `token`, recording `servers.statusEvents`. */
 function subscribeToStatus(app: TestApp, token?: string) {
@@ -60,7 +60,7 @@ describe("live server status over tRPC WebSocket, across API processes", () => {
   let a: TestApp;
   let b: TestApp;
   let peer: StreamablePeer;
-  /** Listeners open on process B's database handle. */
+  /** Status listeners open on process B's database handle (the engine listens on channels of its own). */
   let listening = 0;
 
   beforeAll(async () => {
@@ -74,6 +74,7 @@ describe("live server status over tRPC WebSocket, across API processes", () => {
       ...secondHandle,
       listen: async (channel, onPayload, options) => {
         const unlisten = await secondHandle.listen(channel, onPayload, options);
+        if (channel !== SERVER_STATUS_CHANNEL) return unlisten;
         listening++;
         let open = true;
         return async () => {
