@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Id, Timestamp } from "./common.js";
+import { Id, multiLine, singleLine, Timestamp } from "./common.js";
 import { ErrorCode } from "./errors.js";
 
 /** Limits of the spec's WebSocket protocol. */
@@ -33,15 +33,15 @@ export type TaskNode = z.infer<typeof TaskNode>;
 // ---- client → server
 export const ClientChatMessage = z.object({
   type: z.literal("chat_message"),
-  payload: z.strictObject({ text: z.string().min(1).max(CHAT_MAX_CHARS) }),
+  payload: z.strictObject({ text: multiLine().min(1).max(CHAT_MAX_CHARS) }),
 });
 export const ClientApproveTask = z.object({
   type: z.literal("approve_task"),
-  payload: z.strictObject({ node_id: z.string().min(1).max(64) }),
+  payload: z.strictObject({ node_id: singleLine().min(1).max(64) }),
 });
 export const ClientRejectTask = z.object({
   type: z.literal("reject_task"),
-  payload: z.strictObject({ node_id: z.string().min(1).max(64) }),
+  payload: z.strictObject({ node_id: singleLine().min(1).max(64) }),
 });
 export const ClientCancel = z.object({ type: z.literal("cancel"), payload: z.strictObject({}) });
 export const ClientPing = z.object({ type: z.literal("ping"), payload: z.strictObject({}) });

@@ -1,4 +1,4 @@
-import { HealthOutput, OutboxOutput } from "@mcpdeck/contracts";
+import { HealthOutput, OutboxInput, OutboxOutput } from "@mcpdeck/contracts";
 import { z } from "zod";
 import { AppError } from "../errors.js";
 import type { AppServices } from "../services.js";
@@ -40,7 +40,7 @@ export const devRouter = {
         summary: "Development mail (not in production)",
       },
     })
-    .input(z.object({ email: z.string().max(254).optional() }))
+    .input(OutboxInput)
     .output(OutboxOutput)
     .query(({ ctx, input }) => {
       const outbox = ctx.services.mailer.outbox;
