@@ -79,6 +79,16 @@ export async function buildHttpServer(services: AppServices, opts: { wsRoutes?: 
     return payload;
   });
 
+  // OPTIONS answers CORS preflights only. Anything else would get the cors plugin's text/plain 400:
+  // answer it as the route it is not, in the one error shape.
+  app.addHook("onRequest", async (req, reply) => {
+    if (req.method !== "OPTIONS" || (req.headers.origin && req.headers["access-control-request-method"]))
+      return;
+    const path = req.url.split("?")[0]!;
+    const message = `No route for OPTIONS ${path}: OPTIONS is only a CORS preflight (with Origin and Access-Control-Request-Method headers).`;
+    return reply.status(404).send(toApiError(new AppError("NOT_FOUND", message)));
+  });
+
   await app.register(cors, {
     origin: (origin, cb) => cb(null, !origin || config.corsOrigins.includes(origin)),
     credentials: false,
