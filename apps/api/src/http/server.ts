@@ -1,12 +1,17 @@
 import { existsSync } from "node:fs";
-import type { IncomingMessage } from "node:http";
+import { type IncomingMessage, STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
 import cors from "@fastify/cors";
 import fastifyStatic from "@fastify/static";
 import { WS_MAX_MESSAGE_BYTES } from "@mcpdeck/contracts";
 import { fastifyTRPCPlugin } from "@trpc/server/adapters/fastify";
 import { getWSConnectionHandler } from "@trpc/server/adapters/ws";
-import Fastify, { type FastifyInstance, type FastifyRequest, LogController } from "fastify";
+import Fastify, {
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  LogController,
+} from "fastify";
 import { WebSocketServer } from "ws";
 import { AppError, resolveAppError, toApiError } from "../errors.js";
 import { checkHealth } from "../health/router.js";
@@ -41,6 +46,9 @@ function makeContext(services: AppServices, req: FastifyRequest): Context {
 function responseMeta({ ctx, errors }: { ctx?: Context | undefined; errors: readonly unknown[] }) {
   const headers: Record<string, string> = { ...(ctx?.response.headers ?? {}) };
   if (errors.length > 0) {
+    // tRPC leaves the content type out of errors raised before any procedure runs (a batch mixing
+    // queries and mutations, an unreadable body): every error is JSON.
+    headers["content-type"] = "application/json";
     const error = resolveAppError(errors[0]);
     if (error.retryAfterSec !== undefined) headers["retry-after"] = String(error.retryAfterSec);
     return { status: error.status, headers };
@@ -57,6 +65,16 @@ export async function buildHttpServer(services: AppServices, opts: { wsRoutes?: 
     // Request lines are logged by the onResponse hook below (debug level, 5xx as errors).
     logController: new LogController({ disableRequestLogging: true }),
     routerOptions: { maxParamLength: 200 },
+    // Requests the router or the HTTP parser refuse get the one error shape too, not Fastify's own.
+    frameworkErrors: (error, req, reply) => {
+      const path = req.url.split("?")[0]!;
+      const appError =
+        error.code === "FST_ERR_MAX_PARAM_LENGTH"
+          ? new AppError("NOT_FOUND", `No route for ${req.method} ${path}: a path segment is too long.`)
+          : new AppError("VALIDATION_FAILED", `The URL is not valid: ${error.message}`);
+      return (reply as FastifyReply).status(appError.status).send(toApiError(appError));
+    },
+    clientErrorHandler: answerClientError,
   }) as unknown as FastifyInstance;
 
   app.addHook("onResponse", async (req, reply) => {
@@ -121,6 +139,19 @@ export async function buildHttpServer(services: AppServices, opts: { wsRoutes?: 
     return reply.status(appError.status).send(toApiError(appError));
   });
 
+  // The tRPC adapter builds a Fetch Request from each request, and Fetch refuses methods such as TRACE
+  // (a 500). tRPC takes GET (queries) and POST (mutations); any other method is a route that does not exist.
+  app.addHook("onRequest", async (req, reply) => {
+    const path = req.url.split("?")[0]!;
+    if (
+      !(path === "/trpc" || path.startsWith("/trpc/")) ||
+      ["GET", "HEAD", "POST", "OPTIONS"].includes(req.method)
+    )
+      return;
+    const message = `No route for ${req.method} ${path}: tRPC takes GET for queries and POST for mutations.`;
+    return reply.status(404).send(toApiError(new AppError("NOT_FOUND", message)));
+  });
+
   await app.register(fastifyTRPCPlugin, {
     prefix: "/trpc",
     trpcOptions: {
@@ -181,6 +212,24 @@ export async function buildHttpServer(services: AppServices, opts: { wsRoutes?: 
 
   attachWebSockets(app, services, opts.wsRoutes);
   return app;
+}
+
+/** A request Node's HTTP parser could not read (bad request line, oversized headers): answered in the one shape. */
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex) {
+  if (error.code === "ECONNRESET" || socket.destroyed) return;
+  const [status, appError] =
+    error.code === "HPE_HEADER_OVERFLOW"
+      ? [431, new AppError("PAYLOAD_TOO_LARGE", "The request's URL or headers are too large.")]
+      : error.code === "ERR_HTTP_REQUEST_TIMEOUT"
+        ? [408, new AppError("VALIDATION_FAILED", "The request did not arrive in time.")]
+        : [400, new AppError("VALIDATION_FAILED", "The request is not valid HTTP.")];
+  const body = JSON.stringify(toApiError(appError));
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
 }
 
 const WS_SERVER_ROUTE = /^(?:\/api\/v1)?\/ws\/server\/([^/?#]{1,64})$/;
