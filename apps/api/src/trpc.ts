@@ -1,5 +1,6 @@
 import { initTRPC } from "@trpc/server";
 import type { OpenApiMeta } from "trpc-to-openapi";
+import { ZodError } from "zod";
 import type { UserRow } from "./auth/service.js";
 import { AppError, resolveAppError, toApiError, toTRPCError } from "./errors.js";
 import type { AppServices } from "./services.js";
@@ -31,11 +32,14 @@ const t = initTRPC
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
-/** Re-throws AppErrors as tRPC errors with the matching code (the formatter keeps our code). */
+/**
+ * Re-throws AppErrors — and input validation failures, which may be a 404 (a malformed id) — as tRPC
+ * errors with the matching code (the formatter keeps our code).
+ */
 const appErrors = t.middleware(async ({ next }) => {
   const result = await next();
-  if (!result.ok && result.error.cause instanceof AppError) {
-    const wrapped = toTRPCError(result.error.cause);
+  if (!result.ok && (result.error.cause instanceof AppError || result.error.cause instanceof ZodError)) {
+    const wrapped = toTRPCError(resolveAppError(result.error.cause));
     return { ...result, error: wrapped };
   }
   return result;

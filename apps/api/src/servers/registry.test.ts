@@ -170,8 +170,9 @@ describe("server registry", () => {
     for (const procedure of ["servers.status", "servers.tools", "servers.resources", "servers.prompts"]) {
       const input = encodeURIComponent(JSON.stringify({ server_id: "\u0000" }));
       const res = await app.request("GET", `/trpc/${procedure}?input=${input}`, { token: alice });
-      expect([procedure, res.status, res.body.error.data.error]).toEqual([
+      expect([procedure, res.status, res.body.error.data.httpStatus, res.body.error.data.error]).toEqual([
         procedure,
+        404,
         404,
         { code: "NOT_FOUND", message: "MCP server not found." },
       ]);
