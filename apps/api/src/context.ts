@@ -1,4 +1,5 @@
 import type {
+  CursorPosition,
   DeleteServerOutput,
   HealthOutput,
   ListPromptsOutput,
@@ -64,7 +65,7 @@ export interface ProcedureServices {
   servers: {
     list(
       userId: string,
-      page: { cursor?: string | undefined; limit: number },
+      page: { cursor?: CursorPosition | undefined; limit: number },
     ): Promise<Out<typeof ListServersOutput>>;
     create(userId: string, input: McpServerCreate): Promise<McpServer>;
     update(userId: string, serverId: string, change: McpServerUpdate): Promise<McpServer>;

@@ -1,4 +1,11 @@
-import { type ApiError, type ErrorCode, errorStatus, type ValidationIssue } from "@mcpdeck/contracts";
+import {
+  type ApiError,
+  type ErrorCode,
+  errorStatus,
+  type McpFailureReason,
+  type NotFoundIssueParams,
+  type ValidationIssue,
+} from "@mcpdeck/contracts";
 import { TRPCError } from "@trpc/server";
 import { ZodError } from "zod";
 
@@ -6,13 +13,18 @@ import { ZodError } from "zod";
 export class AppError extends Error {
   readonly code: ErrorCode;
   readonly issues?: ValidationIssue[];
-  readonly reason?: string;
+  readonly reason?: McpFailureReason;
   readonly retryAfterSec?: number;
 
   constructor(
     code: ErrorCode,
     message: string,
-    extra: { issues?: ValidationIssue[]; reason?: string; retryAfterSec?: number; cause?: unknown } = {},
+    extra: {
+      issues?: ValidationIssue[];
+      reason?: McpFailureReason;
+      retryAfterSec?: number;
+      cause?: unknown;
+    } = {},
   ) {
     super(message, extra.cause === undefined ? undefined : { cause: extra.cause });
     this.name = "AppError";
@@ -49,14 +61,44 @@ export function toTRPCError(error: AppError): TRPCError {
   });
 }
 
-export function issuesFromZod(error: ZodError): ValidationIssue[] {
-  return error.issues.flatMap((i) => {
-    const path = i.path.map(String);
-    // Strict objects: name each unknown field itself, so the client knows what to remove.
-    if (i.code === "unrecognized_keys") {
-      return i.keys.map((key) => ({ path: [...path, key].join("."), message: "Unknown field: remove it." }));
-    }
-    return [{ path: path.join(".") || "(body)", message: i.message }];
+type ZodIssue = ZodError["issues"][number];
+
+function issuesOf(issue: ZodIssue, prefix: PropertyKey[]): ValidationIssue[] {
+  const path = [...prefix, ...issue.path].map(String);
+  // Strict objects: name each unknown field itself, so the client knows what to remove.
+  if (issue.code === "unrecognized_keys") {
+    return issue.keys.map((key) => ({
+      path: [...path, key].join("."),
+      message: "Unknown field: remove it.",
+    }));
+  }
+  // A union none of whose shapes fit: when exactly one shape knows every field sent, the client meant
+  // that one, so name what is wrong inside it rather than answering "Invalid input".
+  if (issue.code === "invalid_union" && issue.errors.length > 0) {
+    const meant = issue.errors.filter(
+      (errors) => !errors.some((e) => e.path.length === 0 && e.code === "unrecognized_keys"),
+    );
+    if (meant.length === 1) return meant[0]!.flatMap((inner) => issuesOf(inner, [...prefix, ...issue.path]));
+  }
+  return [{ path: path.join(".") || "(body)", message: issue.message }];
+}
+
+/** The resource a malformed id names (see `entityId` in contracts), when that is the issue. */
+function notFoundResource(issue: ZodIssue): string | undefined {
+  if (issue.code !== "custom") return undefined;
+  return (issue.params as Partial<NotFoundIssueParams> | undefined)?.notFound;
+}
+
+/**
+ * A validation failure as an AppError. A malformed id names nothing, so it is answered exactly like a
+ * missing one (404) — unless something else in the request is invalid too, which is the 400 a missing
+ * id would get as well.
+ */
+function fromZod(error: ZodError): AppError {
+  const invalid = error.issues.filter((issue) => notFoundResource(issue) === undefined);
+  if (invalid.length === 0) return notFound(notFoundResource(error.issues[0]!)!);
+  return new AppError("VALIDATION_FAILED", "The request is invalid: see issues for the fields to fix.", {
+    issues: invalid.flatMap((issue) => issuesOf(issue, [])),
   });
 }
 
@@ -95,11 +137,7 @@ export function resolveAppError(error: unknown): AppError {
   let current: unknown = error;
   for (let depth = 0; depth < 5 && current; depth++) {
     if (current instanceof AppError) return current;
-    if (current instanceof ZodError) {
-      return new AppError("VALIDATION_FAILED", "The request is invalid: see issues for the fields to fix.", {
-        issues: issuesFromZod(current),
-      });
-    }
+    if (current instanceof ZodError) return fromZod(current);
     current = (current as { cause?: unknown }).cause;
   }
   if (error instanceof Error && !(error instanceof TRPCError)) {

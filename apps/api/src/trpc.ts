@@ -1,7 +1,8 @@
 import type { User } from "@mcpdeck/contracts";
 import { type AnyTRPCProcedure, initTRPC } from "@trpc/server";
+import { ZodError } from "zod";
 import type { ProcedureContext } from "./context.js";
-import { AppError, shapeError, toTRPCError } from "./errors.js";
+import { AppError, resolveAppError, shapeError, toTRPCError } from "./errors.js";
 import { enforceRateLimit, rateLimitBucketOf } from "./policy/rate-limit.js";
 
 /**
@@ -43,8 +44,8 @@ export const createCallerFactory = t.createCallerFactory;
 /** Re-throws AppErrors as tRPC errors with the matching code (the formatter keeps our code). */
 const appErrors = t.middleware(async ({ next }) => {
   const result = await next();
-  if (!result.ok && result.error.cause instanceof AppError) {
-    const wrapped = toTRPCError(result.error.cause);
+  if (!result.ok && (result.error.cause instanceof AppError || result.error.cause instanceof ZodError)) {
+    const wrapped = toTRPCError(resolveAppError(result.error.cause));
     return { ...result, error: wrapped };
   }
   return result;

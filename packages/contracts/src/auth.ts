@@ -1,6 +1,7 @@
 import { z } from "zod";
-import { Id, Timestamp } from "./common.js";
+import { Id, singleLine, Timestamp } from "./common.js";
 
+/** Trimmed, then an email address (whose format leaves no room for control characters), stored lower-case. */
 export const Email = z
   .string()
   .trim()
@@ -9,9 +10,16 @@ export const Email = z
   .transform((e) => e.toLowerCase());
 
 export const USERNAME_PATTERN = /^[a-z0-9_-]{3,32}$/;
+/**
+ * Usernames are stored lower-case and unique ignoring case, so "Alice" is accepted as "alice" (and is
+ * taken when someone already has "alice") rather than refused for its capitals.
+ */
 export const Username = z
   .string()
-  .regex(USERNAME_PATTERN, "Username must be 3–32 characters of a–z, 0–9, _ or -");
+  .trim()
+  .toLowerCase()
+  .regex(USERNAME_PATTERN, "Username must be 3–32 characters of a–z, 0–9, _ or -")
+  .describe("3–32 characters of a–z, 0–9, _ or -; capitals are stored lower-case");
 
 export const User = z
   .object({
@@ -33,7 +41,7 @@ export const OtpRequestOutput = z.object({
 export const OtpVerifyInput = z.strictObject({
   email: Email,
   code: z.string().regex(/^\d{6}$/, "The code is the 6 digits from the email"),
-  device_fingerprint: z.string().max(256).optional(),
+  device_fingerprint: singleLine().max(256).optional(),
 });
 export const TokenPair = z.object({ access_token: z.string(), refresh_token: z.string() });
 export const OtpVerifyOutput = TokenPair.extend({
@@ -41,21 +49,8 @@ export const OtpVerifyOutput = TokenPair.extend({
   user: User,
 });
 
-export const RefreshInput = z.strictObject({ refresh_token: z.string().min(1).max(4096) });
+export const RefreshInput = z.strictObject({ refresh_token: singleLine().min(1).max(4096) });
 export const RefreshOutput = TokenPair;
 export const LogoutInput = RefreshInput;
 
 export const ProfileUpdateInput = z.strictObject({ username: Username.optional() });
-
-export const HealthOutput = z.object({ status: z.enum(["ok", "degraded"]), ts: Timestamp });
-
-/** A development-outbox message (only exists outside production). */
-export const OutboxMessage = z.object({
-  id: z.string(),
-  to: z.string(),
-  subject: z.string(),
-  text: z.string(),
-  code: z.string().optional(),
-  created_at: Timestamp,
-});
-export const OutboxOutput = z.object({ messages: z.array(OutboxMessage) });

@@ -52,6 +52,26 @@ export const errorStatus: Record<ErrorCode, number> = {
   INTERNAL: 500,
 };
 
+/**
+ * Why a connection to an MCP server failed: `reason` of CONNECTION_FAILED (a test) and UPSTREAM_ERROR
+ * (live use) errors, and the code of the connection layer's errors.
+ */
+export const McpFailureReason = z
+  .enum([
+    "DNS_FAILED",
+    "CONNECTION_REFUSED",
+    "TLS_FAILED",
+    "AUTH_FAILED",
+    "AUTH_REQUIRED",
+    "TIMEOUT",
+    "NOT_MCP",
+    "SSRF_BLOCKED",
+    "SERVER_ERROR",
+    "PROTOCOL_ERROR",
+  ])
+  .meta({ id: "McpFailureReason" });
+export type McpFailureReason = z.infer<typeof McpFailureReason>;
+
 export const ValidationIssue = z.object({
   path: z.string().describe("Dotted path of the offending field, e.g. `credentials.api_key`"),
   message: z.string(),
@@ -64,7 +84,9 @@ export const ApiError = z
     code: ErrorCode,
     message: z.string(),
     issues: z.array(ValidationIssue).optional(),
-    reason: z.string().optional().describe("Specific failure reason, e.g. for connection tests"),
+    reason: McpFailureReason.optional().describe(
+      "Why a connection to the MCP server failed (CONNECTION_FAILED, UPSTREAM_ERROR, and a URL refused by the SSRF guard)",
+    ),
     retry_after: z.number().int().optional().describe("Seconds to wait, on RATE_LIMITED"),
   })
   .meta({ id: "Error" });

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { Id, Timestamp } from "./common.js";
+import { entityId, Id, singleLine, Timestamp } from "./common.js";
+import { Cursor } from "./pagination.js";
 
 export const AuthMethod = z.enum(["none", "api_key", "oauth"]);
 export type AuthMethod = z.infer<typeof AuthMethod>;
@@ -7,21 +8,32 @@ export const ServerStatus = z.enum(["online", "offline", "error"]);
 export type ServerStatus = z.infer<typeof ServerStatus>;
 
 const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$/;
+// Printable ASCII (the key is trimmed first): fetch refuses other header values, and a CR/LF would
+// split the header.
+const HEADER_VALUE = /^[\x20-\x7e]*$/;
 
 export const ApiKeyCredentials = z.strictObject({
-  api_key: z.string().min(1).max(4096),
+  api_key: z
+    .string({
+      error: (issue) =>
+        issue.input === undefined ? 'api_key is required when auth_method is "api_key"' : undefined,
+    })
+    .trim()
+    .min(1, "api_key must not be empty")
+    .max(4096)
+    .regex(HEADER_VALUE, "api_key must be printable ASCII: it is sent as an HTTP header value")
+    .describe("Sent as `Authorization: Bearer <api_key>`, or as the raw value of `header`"),
   header: z.string().regex(HEADER_NAME, "header must be a valid HTTP header name").default("Authorization"),
 });
 export const OAuthCredentials = z.strictObject({
-  client_id: z.string().min(1).max(512).optional(),
-  client_secret: z.string().min(1).max(4096).optional(),
-  scope: z.string().max(1024).optional(),
+  client_id: singleLine().min(1).max(512).optional().describe("Absent: dynamic client registration"),
+  client_secret: singleLine().min(1).max(4096).optional(),
+  scope: singleLine().max(1024).optional(),
 });
 export type ApiKeyCredentials = z.infer<typeof ApiKeyCredentials>;
 export type OAuthCredentials = z.infer<typeof OAuthCredentials>;
 
-export const ServerUrl = z
-  .string()
+export const ServerUrl = singleLine()
   .max(2048)
   .refine((value) => {
     try {
@@ -40,8 +52,9 @@ export const ServerUrl = z
     }
   }, "url must not contain a username or password; use credentials instead");
 
-export const ServerName = z.string().trim().min(1, "name must not be empty").max(64);
+export const ServerName = singleLine().trim().min(1, "name must not be empty").max(64);
 export const TimeoutSec = z.number().int().min(1).max(300);
+export const ServerId = entityId("MCP server");
 
 export const McpServer = z
   .object({
@@ -59,89 +72,100 @@ export const McpServer = z
   .meta({ id: "McpServer" });
 export type McpServer = z.infer<typeof McpServer>;
 
-/** Credentials are checked against auth_method by `credentialsFor` (shared by create, update and test). */
-export const CredentialsInput = z.record(z.string(), z.unknown());
+/**
+ * `credentials` by `auth_method`, the one definition of which credentials each method takes:
+ * `none` none, `api_key` a key (and optionally the header that carries it), `oauth` optional client
+ * settings. A missing `credentials` for `api_key` is read as `{}`, so the 400 names `credentials.api_key`;
+ * the document still shows it as required.
+ */
+const credentialsByMethod = {
+  none: {
+    auth_method: z.literal("none"),
+    credentials: z.null({ error: 'credentials must be absent when auth_method is "none"' }).optional(),
+  },
+  api_key: {
+    auth_method: z.literal("api_key"),
+    // `{}` fails on purpose (api_key is required): the prefault only moves the issue to the key itself.
+    credentials: ApiKeyCredentials.prefault({} as z.input<typeof ApiKeyCredentials>),
+  },
+  oauth: { auth_method: z.literal("oauth"), credentials: OAuthCredentials.default({}) },
+};
 
-export const McpServerCreate = z.strictObject({
+type RenderedObject = { required?: string[]; properties?: Record<string, unknown> };
+const requireCredentials = ({ jsonSchema }: { jsonSchema: RenderedObject }) => {
+  jsonSchema.required = [...new Set([...(jsonSchema.required ?? []), "credentials"])];
+  const credentials = jsonSchema.properties?.credentials;
+  if (credentials && typeof credentials === "object") delete (credentials as { default?: unknown }).default;
+};
+
+const AUTH_METHOD_MESSAGE = 'auth_method must be "none", "api_key" or "oauth"';
+
+/** An input whose `credentials` are discriminated on `auth_method`, beside the given other fields. */
+function byAuthMethod<Shape extends z.ZodRawShape>(shape: Shape) {
+  return z.discriminatedUnion(
+    "auth_method",
+    [
+      z.strictObject({ ...shape, ...credentialsByMethod.none }),
+      z.strictObject({ ...shape, ...credentialsByMethod.api_key }).meta({ override: requireCredentials }),
+      z.strictObject({ ...shape, ...credentialsByMethod.oauth }),
+    ],
+    { error: (issue) => (issue.code === "invalid_union" ? AUTH_METHOD_MESSAGE : undefined) },
+  );
+}
+
+/** Just the credentials for an auth method: checks an update's credentials against the stored method. */
+export const ServerCredentials = byAuthMethod({});
+export type ParsedCredentials = z.output<typeof ServerCredentials>;
+
+export const McpServerCreate = byAuthMethod({
   name: ServerName,
   url: ServerUrl,
-  auth_method: AuthMethod,
-  credentials: CredentialsInput.optional(),
   timeout: TimeoutSec.default(30),
   ssl_verify: z.boolean().default(true),
-});
+}).meta({ id: "McpServerCreate" });
+export const McpServerTest = byAuthMethod({
+  url: ServerUrl,
+  timeout: TimeoutSec.default(30),
+  ssl_verify: z.boolean().default(true),
+}).meta({ id: "McpServerTest" });
+/**
+ * A partial change. `credentials` take one of the shapes above; they are checked against `auth_method`,
+ * or against the stored method when `auth_method` is absent (so by the service, which knows it).
+ */
 export const McpServerUpdate = z.strictObject({
   name: ServerName.optional(),
   url: ServerUrl.optional(),
   auth_method: AuthMethod.optional(),
-  credentials: CredentialsInput.optional(),
+  credentials: z.union([ApiKeyCredentials, OAuthCredentials]).nullable().optional(),
   timeout: TimeoutSec.optional(),
   ssl_verify: z.boolean().optional(),
-});
-export const McpServerTest = z.strictObject({
-  url: ServerUrl,
-  auth_method: AuthMethod,
-  credentials: CredentialsInput.optional(),
-  timeout: TimeoutSec.default(30),
-  ssl_verify: z.boolean().default(true),
 });
 export type McpServerCreate = z.infer<typeof McpServerCreate>;
 export type McpServerUpdate = z.infer<typeof McpServerUpdate>;
 export type McpServerTest = z.infer<typeof McpServerTest>;
 
-export type ParsedCredentials =
-  | { auth_method: "none" }
-  | { auth_method: "api_key"; credentials: ApiKeyCredentials }
-  | { auth_method: "oauth"; credentials: OAuthCredentials };
-
 /**
- * Validates `credentials` for an auth method. Returns zod issues with paths under `credentials`
- * so a 400 names the field.
+ * Validates `credentials` for an auth method. Returns issues with paths under `credentials` so a 400
+ * names the field.
  */
 export function parseCredentials(
   authMethod: AuthMethod,
   credentials: unknown,
 ): { ok: true; value: ParsedCredentials } | { ok: false; issues: { path: string; message: string }[] } {
-  if (authMethod === "none") {
-    if (credentials === undefined || credentials === null)
-      return { ok: true, value: { auth_method: "none" } };
-    return {
-      ok: false,
-      issues: [{ path: "credentials", message: 'credentials must be absent when auth_method is "none"' }],
-    };
-  }
-  if (authMethod === "api_key") {
-    if (credentials === undefined) {
-      return {
-        ok: false,
-        issues: [
-          { path: "credentials.api_key", message: 'api_key is required when auth_method is "api_key"' },
-        ],
-      };
-    }
-    const r = ApiKeyCredentials.safeParse(credentials);
-    if (!r.success)
-      return {
-        ok: false,
-        issues: r.error.issues.map((i) => ({
-          path: ["credentials", ...i.path].join("."),
-          message: i.message,
-        })),
-      };
-    return { ok: true, value: { auth_method: "api_key", credentials: r.data } };
-  }
-  const r = OAuthCredentials.safeParse(credentials ?? {});
-  if (!r.success)
-    return {
-      ok: false,
-      issues: r.error.issues.map((i) => ({ path: ["credentials", ...i.path].join("."), message: i.message })),
-    };
-  return { ok: true, value: { auth_method: "oauth", credentials: r.data } };
+  const r = ServerCredentials.safeParse({
+    auth_method: authMethod,
+    ...(credentials === undefined ? {} : { credentials }),
+  });
+  if (r.success) return { ok: true, value: r.data };
+  return {
+    ok: false,
+    issues: r.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),
+  };
 }
 
-export const ServerIdInput = z.object({ server_id: Id });
+export const ServerIdInput = z.object({ server_id: ServerId });
 export const ListServersInput = z.object({
-  cursor: z.string().max(256).optional(),
+  cursor: Cursor.optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
 });
 export const ListServersOutput = z.object({ servers: z.array(McpServer), next: z.string().optional() });
@@ -190,8 +214,8 @@ export const PromptInfo = z.object({
 export const ListPromptsOutput = z.object({ prompts: z.array(PromptInfo) });
 export const OAuthStartOutput = z.object({ authorization_url: z.string() });
 export const OAuthCallbackInput = z.object({
-  code: z.string().max(2048).optional(),
-  state: z.string().max(2048),
-  error: z.string().max(256).optional(),
-  error_description: z.string().max(2048).optional(),
+  code: singleLine().max(2048).optional(),
+  state: singleLine().max(2048),
+  error: singleLine().max(256).optional(),
+  error_description: singleLine().max(2048).optional(),
 });

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Id, Timestamp } from "./common.js";
+import { entityId, Id, multiLine, singleLine, Timestamp } from "./common.js";
 import { ErrorCode } from "./errors.js";
 
 /** Limits of the spec's WebSocket protocol. */
@@ -69,10 +69,13 @@ export type GraphSpec = z.infer<typeof GraphSpec>;
 // ---- client → server
 export const ClientChatMessage = z.object({
   type: z.literal("chat_message"),
-  payload: z.strictObject({ text: z.string().min(1).max(CHAT_MAX_CHARS) }),
+  payload: z.strictObject({ text: multiLine().min(1).max(CHAT_MAX_CHARS) }),
 });
 /** `graph_id` (mcpdeck) picks the graph when several of the session's graphs have a node of that id. */
-const NodeRef = z.strictObject({ node_id: z.string().min(1).max(64), graph_id: Id.optional() });
+const NodeRef = z.strictObject({
+  node_id: singleLine().min(1).max(64),
+  graph_id: entityId("Graph").optional(),
+});
 export const ClientApproveTask = z.object({ type: z.literal("approve_task"), payload: NodeRef });
 export const ClientRejectTask = z.object({ type: z.literal("reject_task"), payload: NodeRef });
 export const ClientCancel = z.object({ type: z.literal("cancel"), payload: z.strictObject({}) });
@@ -81,7 +84,7 @@ export const InputAction = z.enum(["accept", "decline", "cancel"]);
 export const ClientRespondInput = z.object({
   type: z.literal("respond_input"),
   payload: z.strictObject({
-    request_id: Id,
+    request_id: entityId("Input request"),
     action: InputAction,
     /** The form's answer (accept of a form), or the approved sampling result text. */
     content: z.record(z.string(), z.unknown()).optional(),

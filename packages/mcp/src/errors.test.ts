@@ -111,6 +111,20 @@ describe("classifyMcpError", () => {
     expect(errorChain(a)).toHaveLength(2);
   });
 
+  it("redacts a short secret wherever it stands as a token, without mangling the words around it", () => {
+    expect(redact("bad credential Bearer abc / abc", ["abc"])).toBe(
+      "bad credential Bearer [redacted] / [redacted]",
+    );
+    expect(redact('{"api_key":"abc"} ?key=abc&x=1 X-API-Key: abc', ["abc"])).toBe(
+      '{"api_key":"[redacted]"} ?key=[redacted]&x=1 X-API-Key: [redacted]',
+    );
+    expect(redact("abcdef is not the key, nor is xabc", ["abc"])).toBe("abcdef is not the key, nor is xabc");
+    expect(redact("k", ["k"])).toBe("[redacted]");
+    expect(redact("got a b and a%20b", ["a b"])).toBe("got [redacted] and [redacted]");
+    expect(redact('echo "q\\"z"', ['q"z'])).toBe('echo "[redacted]"');
+    expect(redact("nothing to hide", [""])).toBe("nothing to hide");
+  });
+
   it("redact", () => {
     expect(redact("key=sk-abcdef123456, Authorization: Bearer abc.def-ghi", ["sk-abcdef123456"])).toBe(
       "key=[redacted], Authorization: Bearer [redacted]",

@@ -2,36 +2,13 @@
  * Failure classification for MCP connections: turns whatever the SDK / undici / node threw into a
  * McpConnectionError with a stable code and a user-facing message that never contains credentials.
  */
+
+import type { McpFailureReason } from "@mcpdeck/contracts";
 import { UnauthorizedError } from "@modelcontextprotocol/sdk/client/auth.js";
 import { SseError } from "@modelcontextprotocol/sdk/client/sse.js";
 import { StreamableHTTPError } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
 import { DnsError, SsrfError } from "./net/ssrf.js";
-
-export type McpFailureCode =
-  | "DNS_FAILED"
-  | "CONNECTION_REFUSED"
-  | "TLS_FAILED"
-  | "AUTH_FAILED"
-  | "AUTH_REQUIRED"
-  | "TIMEOUT"
-  | "NOT_MCP"
-  | "SSRF_BLOCKED"
-  | "SERVER_ERROR"
-  | "PROTOCOL_ERROR";
-
-export const MCP_FAILURE_CODES: readonly McpFailureCode[] = [
-  "DNS_FAILED",
-  "CONNECTION_REFUSED",
-  "TLS_FAILED",
-  "AUTH_FAILED",
-  "AUTH_REQUIRED",
-  "TIMEOUT",
-  "NOT_MCP",
-  "SSRF_BLOCKED",
-  "SERVER_ERROR",
-  "PROTOCOL_ERROR",
-];
 
 export interface McpConnectionErrorOptions {
   /** Short technical detail for logs (error code, status); already redacted. */
@@ -46,12 +23,12 @@ export interface McpConnectionErrorOptions {
  * `cause` (SDK errors embed response bodies, which a hostile server could use to reflect credentials).
  */
 export class McpConnectionError extends Error {
-  readonly code: McpFailureCode;
+  readonly code: McpFailureReason;
   readonly detail: string | undefined;
   readonly httpStatus: number | undefined;
   readonly sessionLost: boolean;
 
-  constructor(code: McpFailureCode, message: string, options: McpConnectionErrorOptions = {}) {
+  constructor(code: McpFailureReason, message: string, options: McpConnectionErrorOptions = {}) {
     super(message);
     this.name = "McpConnectionError";
     this.code = code;
@@ -150,11 +127,43 @@ function messageOf(e: unknown): string {
   return typeof e === "string" ? e : "";
 }
 
-/** Removes every secret (and any "Bearer …" token) from `text`. */
+/**
+ * Characters of a token (RFC 6750 b64token less its `=` padding, which is also how `key=value` joins):
+ * what a short secret's neighbours must not be for it to stand as a whole token.
+ */
+const TOKEN_CHARACTER = "[A-Za-z0-9._~+/-]";
+/**
+ * Secrets this long are redacted wherever they appear, even glued to other text; a shorter one is too
+ * likely a piece of an ordinary word for that.
+ */
+const FREE_REDACTION_LENGTH = 4;
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/**
+ * Removes every secret (and any "Bearer …" token) from `text`, whatever the secret's length. A secret
+ * may come back as it was sent (a header echo), URL-encoded (a query string) or JSON-escaped (a body), so
+ * each of those spellings is redacted. Long secrets go wherever they appear; a short one (a 3-character
+ * key is a plain word) only where it stands as a whole token — between spaces, quotes, `=`, `:`, `&` —
+ * which is how an echo shows it, so "abc" is redacted in `Bearer abc` or `"key":"abc"` but the message
+ * around it is not mangled where "abc" is part of a longer word.
+ */
 export function redact(text: string, secrets: readonly string[]): string {
   let out = text;
-  for (const s of secrets) {
-    if (s.length >= 4) out = out.split(s).join("[redacted]");
+  for (const secret of secrets) {
+    if (!secret) continue;
+    const spellings = new Set([secret, encodeURIComponent(secret), JSON.stringify(secret).slice(1, -1)]);
+    for (const spelling of [...spellings].sort((a, b) => b.length - a.length)) {
+      if (spelling.length >= FREE_REDACTION_LENGTH) {
+        out = out.split(spelling).join("[redacted]");
+      } else {
+        const bounded = new RegExp(
+          `(?<!${TOKEN_CHARACTER})${escapeRegExp(spelling)}(?!${TOKEN_CHARACTER})`,
+          "g",
+        );
+        out = out.replace(bounded, "[redacted]");
+      }
+    }
   }
   return out.replace(/(bearer\s+)[A-Za-z0-9._~+/=-]{4,}/gi, "$1[redacted]");
 }

@@ -1,4 +1,4 @@
-import { HealthOutput, OutboxOutput } from "@mcpdeck/contracts";
+import { HealthOutput, OutboxInput, OutboxOutput } from "@mcpdeck/contracts";
 import { z } from "zod";
 import { AppError } from "../errors.js";
 import { publicProcedure } from "../trpc.js";
@@ -33,7 +33,7 @@ export const devRouter = {
         summary: "Development mail (not in production)",
       },
     })
-    .input(z.object({ email: z.string().max(254).optional() }))
+    .input(OutboxInput)
     .output(OutboxOutput)
     .query(({ ctx, input }) => {
       const outbox = ctx.services.devOutbox;

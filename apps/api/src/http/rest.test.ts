@@ -46,6 +46,30 @@ describe("the REST facade", () => {
     expectApiError(await app.request("GET", "/api/v1/AUTH/otp/request"), 404, "NOT_FOUND");
   });
 
+  it("answers OPTIONS that is not a CORS preflight in the one error shape, and real preflights as CORS", async () => {
+    for (const [path, headers] of [
+      ["/api/v1/servers", {}],
+      ["/api/v1/servers/%00/status", {}],
+      ["/trpc/user.profile", {}],
+      ["/nothing", {}],
+      ["/api/v1/servers", { origin: "http://127.0.0.1:3000" }],
+      ["/api/v1/servers", { "access-control-request-method": "GET" }],
+    ] as const) {
+      const body = expectApiError(await app.request("OPTIONS", path, { headers }), 404, "NOT_FOUND");
+      expect(body.message).toContain("CORS preflight");
+    }
+    const preflight = await app.request("OPTIONS", "/api/v1/servers", {
+      headers: { origin: "http://127.0.0.1:3000", "access-control-request-method": "POST" },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get("access-control-allow-origin")).toBe("http://127.0.0.1:3000");
+    const foreign = await app.request("OPTIONS", "/api/v1/servers", {
+      headers: { origin: "https://evil.example", "access-control-request-method": "POST" },
+    });
+    expect(foreign.headers.get("access-control-allow-origin")).toBeNull();
+    expectApiError(foreign, 404, "NOT_FOUND");
+  });
+
   it("accepts a trailing slash and a charset on the JSON content type", async () => {
     const res = await app.request("POST", "/api/v1/auth/otp/request/", {
       body: { email: "slash@example.com" },

@@ -38,6 +38,9 @@ export type UpgradeHandler = (
 function responseMeta({ ctx, errors }: { ctx?: ProcedureContext | undefined; errors: readonly unknown[] }) {
   const headers: Record<string, string> = { ...(ctx?.response.headers ?? {}) };
   if (errors.length > 0) {
+    // tRPC leaves the content type out of errors raised before any procedure runs (a batch mixing
+    // queries and mutations, an unreadable body): every error is JSON.
+    headers["content-type"] = "application/json";
     const shaped = shapeError(errors[0]);
     return { status: shaped.status, headers: { ...headers, ...shaped.headers } };
   }
@@ -55,6 +58,16 @@ export async function buildHttpServer(services: AppServices, opts: { wsRoutes?: 
     // Request lines are logged by the onResponse hook below (debug level, 5xx as errors).
     logController: new LogController({ disableRequestLogging: true }),
     routerOptions: { maxParamLength: 200 },
+    // Requests the router or the HTTP parser refuse get the one error shape too, not Fastify's own.
+    frameworkErrors: (error, req, reply) => {
+      const path = req.url.split("?")[0]!;
+      const appError =
+        error.code === "FST_ERR_MAX_PARAM_LENGTH"
+          ? new AppError("NOT_FOUND", `No route for ${req.method} ${path}: a path segment is too long.`)
+          : new AppError("VALIDATION_FAILED", `The URL is not valid: ${error.message}`);
+      return (reply as FastifyReply).status(appError.status).send(shapeError(appError).body);
+    },
+    clientErrorHandler: answerClientError,
   }) as unknown as FastifyInstance;
 
   app.addHook("onResponse", async (req, reply) => {
@@ -79,6 +92,16 @@ export async function buildHttpServer(services: AppServices, opts: { wsRoutes?: 
     if (String(reply.getHeader("content-type") ?? "").startsWith("text/html"))
       reply.header("content-security-policy", csp);
     return payload;
+  });
+
+  // OPTIONS answers CORS preflights only. Anything else would get the cors plugin's text/plain 400:
+  // answer it as the route it is not, in the one error shape.
+  app.addHook("onRequest", async (req, reply) => {
+    if (req.method !== "OPTIONS" || (req.headers.origin && req.headers["access-control-request-method"]))
+      return;
+    const path = req.url.split("?")[0]!;
+    const message = `No route for OPTIONS ${path}: OPTIONS is only a CORS preflight (with Origin and Access-Control-Request-Method headers).`;
+    return reply.status(404).send(shapeError(new AppError("NOT_FOUND", message)).body);
   });
 
   await app.register(cors, {
@@ -110,6 +133,19 @@ export async function buildHttpServer(services: AppServices, opts: { wsRoutes?: 
   const logInternal = (what: string) => (opts: { error: unknown }) => {
     if (shapeError(opts.error).body.code === "INTERNAL") log.error({ err: opts.error }, what);
   };
+
+  // The tRPC adapter builds a Fetch Request from each request, and Fetch refuses methods such as TRACE
+  // (a 500). tRPC takes GET (queries) and POST (mutations); any other method is a route that does not exist.
+  app.addHook("onRequest", async (req, reply) => {
+    const path = req.url.split("?")[0]!;
+    if (
+      !(path === "/trpc" || path.startsWith("/trpc/")) ||
+      ["GET", "HEAD", "POST", "OPTIONS"].includes(req.method)
+    )
+      return;
+    const message = `No route for ${req.method} ${path}: tRPC takes GET for queries and POST for mutations.`;
+    return reply.status(404).send(shapeError(new AppError("NOT_FOUND", message)).body);
+  });
 
   await app.register(fastifyTRPCPlugin, {
     prefix: "/trpc",
@@ -170,6 +206,24 @@ export async function buildHttpServer(services: AppServices, opts: { wsRoutes?: 
 
   attachWebSockets(app, services, buildContext, opts.wsRoutes);
   return app;
+}
+
+/** A request Node's HTTP parser could not read (bad request line, oversized headers): answered in the one shape. */
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex) {
+  if (error.code === "ECONNRESET" || socket.destroyed) return;
+  const [status, appError] =
+    error.code === "HPE_HEADER_OVERFLOW"
+      ? [431, new AppError("PAYLOAD_TOO_LARGE", "The request's URL or headers are too large.")]
+      : error.code === "ERR_HTTP_REQUEST_TIMEOUT"
+        ? [408, new AppError("VALIDATION_FAILED", "The request did not arrive in time.")]
+        : [400, new AppError("VALIDATION_FAILED", "The request is not valid HTTP.")];
+  const body = JSON.stringify(shapeError(appError).body);
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
 }
 
 const WS_SERVER_ROUTE = /^(?:\/api\/v1)?\/ws\/server\/([^/?#]{1,64})$/;

@@ -11,7 +11,7 @@ let bob: string;
 const SECRET = `sk-test-${randomBytes(12).toString("hex")}`;
 
 beforeAll(async () => {
-  app = await startTestApp();
+  app = await startTestApp({ env: { MCPDECK_RATE_LIMIT_API: "1000000" } });
   alice = (await app.signIn("alice@example.com")).access_token;
   bob = (await app.signIn("bob@example.com")).access_token;
 });
@@ -144,6 +144,92 @@ describe("server registry", () => {
     expect(still.body.servers.find((s: { id: string }) => s.id === mine.id)?.name).toBe("private");
   });
 
+  it("answers a malformed id exactly like a missing one, on every route, without reaching the database", async () => {
+    const missing = "01900000-0000-7000-8000-000000000000";
+    const routes: [string, string, unknown?][] = [
+      ["PUT", "", { name: "renamed" }],
+      ["DELETE", ""],
+      ["GET", "/status"],
+      ["GET", "/tools"],
+      ["POST", "/oauth/start"],
+    ];
+    for (const id of ["%00", "not-a-uuid", "1", "01900000-0000-7000-8000-00000000000%00", "x".repeat(200)]) {
+      for (const [method, suffix, body] of routes) {
+        const malformed = await app.request(method, `/api/v1/servers/${id}${suffix}`, {
+          token: alice,
+          ...(body ? { body } : {}),
+        });
+        const absent = await app.request(method, `/api/v1/servers/${missing}${suffix}`, {
+          token: alice,
+          ...(body ? { body } : {}),
+        });
+        expect([id, method, suffix, malformed.status]).toEqual([id, method, suffix, 404]);
+        expect(malformed.body).toEqual(absent.body);
+      }
+    }
+    for (const procedure of ["servers.status", "servers.tools", "servers.resources", "servers.prompts"]) {
+      const input = encodeURIComponent(JSON.stringify({ server_id: "\u0000" }));
+      const res = await app.request("GET", `/trpc/${procedure}?input=${input}`, { token: alice });
+      expect([procedure, res.status, res.body.error.data.httpStatus, res.body.error.data.error]).toEqual([
+        procedure,
+        404,
+        404,
+        { code: "NOT_FOUND", message: "MCP server not found." },
+      ]);
+    }
+  });
+
+  it("refuses NUL and control characters in every text field with a 400 naming it", async () => {
+    for (const [body, field] of [
+      [{ ...base, name: "nul\u0000name" }, "name"],
+      [{ ...base, name: "line\nbreak" }, "name"],
+      [{ ...base, name: "nulurl", url: "http://127.0.0.1:9/mcp\u0000" }, "url"],
+      [
+        { ...base, name: "crlf", auth_method: "api_key", credentials: { api_key: "k\r\nX-Evil: 1" } },
+        "credentials.api_key",
+      ],
+      [
+        { ...base, name: "nulkey", auth_method: "api_key", credentials: { api_key: "k\u0000" } },
+        "credentials.api_key",
+      ],
+      [
+        { ...base, name: "nonascii", auth_method: "api_key", credentials: { api_key: "ключ" } },
+        "credentials.api_key",
+      ],
+      [
+        {
+          ...base,
+          name: "nulheader",
+          auth_method: "api_key",
+          credentials: { api_key: "k", header: "X\u0000" },
+        },
+        "credentials.header",
+      ],
+      [
+        { ...base, name: "nulclient", auth_method: "oauth", credentials: { client_id: "c\u0000" } },
+        "credentials.client_id",
+      ],
+    ] as const) {
+      const res = await create(alice, body);
+      expect([field, res.status]).toEqual([field, 400]);
+      expect(res.body.issues.map((i: { path: string }) => i.path)).toEqual([field]);
+    }
+    const created = (await create(alice, { ...base, name: "patchable" })).body;
+    const update = await app.request("PUT", `/api/v1/servers/${created.id}`, {
+      token: alice,
+      body: { name: "x\u0000", credentials: { api_key: "k\n" } },
+    });
+    expect(update.status).toBe(400);
+    // A key whose only control character is a pasted trailing newline is trimmed, not refused.
+    const pasted = await create(alice, {
+      ...base,
+      name: "pasted",
+      auth_method: "api_key",
+      credentials: { api_key: "sk-pasted\n" },
+    });
+    expect(pasted.status).toBe(201);
+  });
+
   it("requires authentication", async () => {
     expect((await app.request("GET", "/api/v1/servers")).status).toBe(401);
     expect((await app.request("POST", "/api/v1/servers", { body: { ...base, name: "anon" } })).status).toBe(
@@ -189,6 +275,32 @@ describe("pagination", () => {
     for (const q of ["limit=0", "limit=101", "limit=abc", "cursor=%%%"]) {
       const res = await app.request("GET", `/api/v1/servers?${q}`, { token: alice });
       expect([q, res.status]).toEqual([q, 400]);
+    }
+  });
+  it("refuses hand-made cursors with a 400 naming cursor and saying what to pass", async () => {
+    const id = "01900000-0000-7000-8000-000000000000";
+    const b64 = (text: string) => Buffer.from(text).toString("base64url");
+    for (const cursor of [
+      "%%%",
+      "%00",
+      b64(`+275760-09-13T00:00:00.000Z|${id}`),
+      b64(`-271821-04-20T00:00:00.000Z|${id}`),
+      b64(`0000-01-01T00:00:00.000Z|${id}`),
+      b64(`2026-02-30T00:00:00.000Z|${id}`),
+      b64("2026-01-01T00:00:00.000Z|not-a-uuid"),
+      b64(`2026-01-01T00:00:00.000Z|${id}|extra`),
+      b64("garbage"),
+      b64(`2026-01-01T00:00:00.000Z|${id}\u0000`),
+      "x".repeat(300),
+    ]) {
+      const res = await app.request("GET", `/api/v1/servers?cursor=${encodeURIComponent(cursor)}`, {
+        token: alice,
+      });
+      expect([cursor, res.status]).toEqual([cursor, 400]);
+      expect(res.body.code).toBe("VALIDATION_FAILED");
+      expect(res.body.issues).toEqual([
+        { path: "cursor", message: expect.stringContaining("`next` value of the previous page") },
+      ]);
     }
   });
 });

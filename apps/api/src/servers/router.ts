@@ -11,6 +11,7 @@ import {
   McpServerUpdate,
   OAuthCallbackInput,
   OAuthStartOutput,
+  ServerId,
   ServerIdInput,
   ServerStatusOutput,
   TestServerOutput,
@@ -61,7 +62,7 @@ export const serversRouter = {
         summary: "Change a server",
       },
     })
-    .input(McpServerUpdate.extend({ server_id: z.string().min(1).max(64) }))
+    .input(McpServerUpdate.extend({ server_id: ServerId }))
     .output(McpServer)
     .mutation(({ ctx, input }) => {
       const { server_id, ...change } = input;

@@ -81,4 +81,46 @@ describe("credentials stay secret", () => {
       await echo.close();
     }
   });
+
+  it("are redacted from connection errors however short they are", async () => {
+    // A hostile server reflecting the credential headers back in its JSON-RPC error message.
+    const reflect = await startHttpPeer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => {
+        const body = JSON.parse(Buffer.concat(chunks).toString() || "{}") as { id?: number };
+        const echoed = `${req.headers.authorization ?? ""} ${req.headers["x-api-key"] ?? ""}`;
+        res.writeHead(200, { "content-type": "application/json" }).end(
+          JSON.stringify({
+            jsonrpc: "2.0",
+            id: body.id ?? 0,
+            error: { code: -32600, message: `bad credential: ${echoed} (json: {"key":"${echoed.trim()}"})` },
+          }),
+        );
+      });
+    });
+    try {
+      for (const [api_key, header] of [
+        ["q7z", undefined],
+        ["q7z", "X-API-Key"],
+        ["k", "X-API-Key"],
+      ] as const) {
+        const res = await app.request("POST", "/api/v1/servers/test", {
+          token,
+          body: {
+            url: reflect.url,
+            auth_method: "api_key",
+            credentials: { api_key, ...(header ? { header } : {}) },
+          },
+        });
+        expect(res.status).toBe(400);
+        expect(res.body).toMatchObject({ code: "CONNECTION_FAILED", reason: "PROTOCOL_ERROR" });
+        expect(res.body.message).toContain("bad credential:");
+        expect(res.body.message).toContain("[redacted]");
+        expect(res.body.message.replace(/\[redacted\]/g, "")).not.toMatch(new RegExp(`\\b${api_key}\\b`));
+      }
+    } finally {
+      await reflect.close();
+    }
+  });
 });

@@ -1,5 +1,7 @@
 import {
   type AuthMethod,
+  type CursorPosition,
+  encodeCursor,
   type McpServer,
   type McpServerCreate,
   type McpServerTest,
@@ -15,6 +17,7 @@ import {
   type McpConnection,
   McpConnectionError,
   type McpEndpointConfig,
+  redact,
   SsrfError,
   type SsrfGuard,
 } from "@mcpdeck/mcp";
@@ -59,24 +62,6 @@ function validateCredentials(authMethod: AuthMethod, credentials: unknown): Pars
     );
   }
   return parsed.value;
-}
-
-const encodeCursor = (row: { createdAt: Date; id: string }) =>
-  Buffer.from(`${row.createdAt.toISOString()}|${row.id}`).toString("base64url");
-
-function decodeCursor(cursor: string): { createdAt: Date; id: string } {
-  const [iso, id] = Buffer.from(cursor, "base64url").toString("utf8").split("|");
-  const createdAt = new Date(iso ?? "");
-  if (!id || Number.isNaN(createdAt.getTime())) {
-    throw new AppError(
-      "VALIDATION_FAILED",
-      "cursor is not valid: pass the `next` value of the previous page.",
-      {
-        issues: [{ path: "cursor", message: "invalid cursor" }],
-      },
-    );
-  }
-  return { createdAt, id };
 }
 
 export interface ServerServiceDeps {
@@ -134,6 +119,15 @@ export function createServerService(deps: ServerServiceDeps) {
     return { auth_method: row.authMethod, credentials: value } as ParsedCredentials;
   }
 
+  /** What the user stored that must never come back in a message (an authorization server may echo it). */
+  function storedSecrets(row: ServerRow): string[] {
+    const parsed = decryptCredentials(row);
+    if (parsed.auth_method === "api_key") return [parsed.credentials.api_key];
+    if (parsed.auth_method === "oauth" && parsed.credentials.client_secret)
+      return [parsed.credentials.client_secret];
+    return [];
+  }
+
   /** fetch for OAuth discovery, registration and token calls: SSRF-checked, honouring ssl_verify. */
   const oauthFetchers = new Map<boolean, ReturnType<SsrfGuard["guardedFetch"]>>();
   const oauthFetch = (row: ServerRow) => {
@@ -187,8 +181,8 @@ export function createServerService(deps: ServerServiceDeps) {
     return pool.withConnection(poolKey(row), endpointFor(row), fn);
   }
 
-  async function list(userId: string, input: { cursor?: string | undefined; limit: number }) {
-    const after = input.cursor ? decodeCursor(input.cursor) : undefined;
+  async function list(userId: string, input: { cursor?: CursorPosition | undefined; limit: number }) {
+    const after = input.cursor;
     const rows = await db
       .select()
       .from(mcpServers)
@@ -218,7 +212,6 @@ export function createServerService(deps: ServerServiceDeps) {
     });
 
   async function create(userId: string, input: McpServerCreate): Promise<McpServer> {
-    const parsed = validateCredentials(input.auth_method, input.credentials);
     await checkDestination(input.url);
     const id = newId();
     const row = await insertServer(
@@ -229,7 +222,7 @@ export function createServerService(deps: ServerServiceDeps) {
         name: input.name,
         url: input.url,
         authMethod: input.auth_method,
-        credentials: encryptCredentials(id, userId, parsed),
+        credentials: encryptCredentials(id, userId, input),
         timeoutSec: input.timeout,
         sslVerify: input.ssl_verify,
       },
@@ -320,8 +313,7 @@ export function createServerService(deps: ServerServiceDeps) {
   }
 
   async function testConnection(input: McpServerTest) {
-    const parsed = validateCredentials(input.auth_method, input.credentials);
-    if (parsed.auth_method === "oauth") {
+    if (input.auth_method === "oauth") {
       throw new AppError(
         "CONNECTION_FAILED",
         "This server uses OAuth: save it, then authorize mcpdeck from the server's page to connect.",
@@ -336,7 +328,7 @@ export function createServerService(deps: ServerServiceDeps) {
           authMethod: input.auth_method,
           timeoutSec: input.timeout,
           sslVerify: input.ssl_verify,
-          ...(parsed.auth_method === "api_key" ? { apiKey: parsed.credentials } : {}),
+          ...(input.auth_method === "api_key" ? { apiKey: input.credentials } : {}),
         },
         { guard },
       );
@@ -430,7 +422,7 @@ export function createServerService(deps: ServerServiceDeps) {
       if (error instanceof AppError) throw error;
       throw new AppError(
         "OAUTH_FAILED",
-        `OAuth discovery or registration failed: ${error instanceof Error ? error.message : String(error)}`,
+        `OAuth discovery or registration failed: ${redact(error instanceof Error ? error.message : String(error), storedSecrets(row))}`,
       );
     }
   }
@@ -472,7 +464,9 @@ export function createServerService(deps: ServerServiceDeps) {
       web.searchParams.set("oauth", "error");
       web.searchParams.set(
         "message",
-        error instanceof Error ? error.message.slice(0, 200) : "token exchange failed",
+        error instanceof Error
+          ? redact(error.message, storedSecrets(row)).slice(0, 200)
+          : "token exchange failed",
       );
     }
     return web.toString();
