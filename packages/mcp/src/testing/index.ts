@@ -1,0 +1,3 @@
+export * from "./features.js";
+export * from "./modern-peer.js";
+export * from "./peers.js";
