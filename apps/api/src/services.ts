@@ -11,6 +11,7 @@ import { createRateLimiter, type RateLimiter } from "./http/rate-limit.js";
 import { createMetrics, type Metrics } from "./metrics.js";
 import { registerDemoServer } from "./servers/demo.js";
 import { createOAuthStateCodec } from "./servers/oauth.js";
+import { createOAuthUrls } from "./servers/oauth-urls.js";
 import { createServerService, type ServerService } from "./servers/service.js";
 import { createStatusChecker, type StatusChecker } from "./servers/status.js";
 import { createUserService, type UserService } from "./users/service.js";
@@ -96,11 +97,11 @@ export function createServices(opts: {
   const servers = createServerService({
     db,
     clock,
-    config,
     cipher,
     guard,
     pool,
     oauthStates: createOAuthStateCodec(config.keys.hmacSecret, clock),
+    oauthUrls: createOAuthUrls(config.publicUrl),
   });
   const statusChecker = createStatusChecker({
     db,

@@ -154,11 +154,30 @@ export const ServerStatusOutput = z.object({
   reason: z.string().optional(),
 });
 
+/** An icon a server offers for a tool, resource or prompt (`src` is a URL or a data: URI). */
+export const IconInfo = z.object({
+  src: z.string(),
+  mime_type: z.string().optional(),
+  sizes: z.array(z.string()).optional(),
+  theme: z.enum(["light", "dark"]).optional(),
+});
+/** What the server says about a tool's behaviour: hints, not guarantees. */
+export const ToolAnnotations = z.object({
+  title: z.string().optional(),
+  read_only_hint: z.boolean().optional(),
+  destructive_hint: z.boolean().optional(),
+  idempotent_hint: z.boolean().optional(),
+  open_world_hint: z.boolean().optional(),
+});
 export const ToolInfo = z.object({
   name: z.string(),
   title: z.string().optional(),
   description: z.string().optional(),
   input_schema: z.record(z.string(), z.unknown()),
+  /** JSON Schema of the tool's structured result; results are checked against it. */
+  output_schema: z.record(z.string(), z.unknown()).optional(),
+  annotations: ToolAnnotations.optional(),
+  icons: z.array(IconInfo).optional(),
 });
 export const ListToolsOutput = z.object({ tools: z.array(ToolInfo) });
 export const ResourceInfo = z.object({
@@ -167,8 +186,28 @@ export const ResourceInfo = z.object({
   title: z.string().optional(),
   description: z.string().optional(),
   mime_type: z.string().optional(),
+  icons: z.array(IconInfo).optional(),
 });
 export const ListResourcesOutput = z.object({ resources: z.array(ResourceInfo) });
+export const ResourceTemplateInfo = z.object({
+  /** An RFC 6570 URI template, e.g. `items://{id}`; its variables complete with `complete`. */
+  uri_template: z.string(),
+  name: z.string(),
+  title: z.string().optional(),
+  description: z.string().optional(),
+  mime_type: z.string().optional(),
+  icons: z.array(IconInfo).optional(),
+});
+export const ListResourceTemplatesOutput = z.object({ resource_templates: z.array(ResourceTemplateInfo) });
+export const ReadResourceInput = z.object({ server_id: Id, uri: z.string().min(1).max(2048) });
+/** One piece of a resource: text, or binary as base64 in `blob`. */
+export const ResourceContents = z.object({
+  uri: z.string(),
+  mime_type: z.string().optional(),
+  text: z.string().optional(),
+  blob: z.string().optional(),
+});
+export const ReadResourceOutput = z.object({ contents: z.array(ResourceContents) });
 export const PromptInfo = z.object({
   name: z.string(),
   title: z.string().optional(),
@@ -176,8 +215,45 @@ export const PromptInfo = z.object({
   arguments: z.array(
     z.object({ name: z.string(), description: z.string().optional(), required: z.boolean().optional() }),
   ),
+  icons: z.array(IconInfo).optional(),
 });
 export const ListPromptsOutput = z.object({ prompts: z.array(PromptInfo) });
+export const GetPromptInput = z.object({
+  server_id: Id,
+  name: z.string().min(1).max(256),
+  arguments: z.record(z.string(), z.string().max(4096)).optional(),
+});
+/** A message's content: text; image or audio (base64 `data`); a resource, embedded or linked. */
+export const PromptContent = z.object({
+  type: z.string(),
+  text: z.string().optional(),
+  data: z.string().optional(),
+  mime_type: z.string().optional(),
+  uri: z.string().optional(),
+  name: z.string().optional(),
+  resource: ResourceContents.optional(),
+});
+export const GetPromptOutput = z.object({
+  description: z.string().optional(),
+  messages: z.array(z.object({ role: z.enum(["user", "assistant"]), content: PromptContent })),
+});
+/** Suggestions for a prompt argument or a resource template variable, as the user types it. */
+export const CompleteInput = z.object({
+  server_id: Id,
+  ref: z.discriminatedUnion("type", [
+    z.object({ type: z.literal("prompt"), name: z.string().min(1).max(256) }),
+    z.object({ type: z.literal("resource_template"), uri_template: z.string().min(1).max(2048) }),
+  ]),
+  argument: z.object({ name: z.string().min(1).max(256), value: z.string().max(4096) }),
+  /** Values of the other arguments already chosen. */
+  context: z.record(z.string(), z.string().max(4096)).optional(),
+});
+export type CompleteInput = z.infer<typeof CompleteInput>;
+export const CompleteOutput = z.object({
+  values: z.array(z.string()),
+  total: z.number().int().optional(),
+  has_more: z.boolean().optional(),
+});
 export const OAuthStartOutput = z.object({ authorization_url: z.string() });
 export const OAuthCallbackInput = z.object({
   code: z.string().max(2048).optional(),
