@@ -247,7 +247,7 @@ class PooledConnection implements McpConnection {
   complete(request: CompletionRequest): Promise<Completion> {
     return this.idempotent((c) => c.complete(request));
   }
-  /** Reading is idempotent, but a read that asks the person something is not repeated behind their back. */
+  /** Reads and prompt gets are idempotent: resent once after a lost session, like the lists. */
   readResource(uri: string, hooks?: CallHooks): Promise<ReadResourceResult> {
     return this.idempotent((c) => c.readResource(uri, hooks));
   }
