@@ -7,26 +7,17 @@
  * while the `tools/call` is still pending, and its timer would keep running). The SDK gets the
  * scope's abort signal and no timeout of its own.
  *
- * The scope is also how server messages find their call: the call runs inside an
- * AsyncLocalStorage context, and the SDK handles every message that arrives on the call's
- * response stream (the POST's event stream, or its JSON answer) in an async continuation of that
- * request, so handlers for `elicitation/create`, `sampling/createMessage` and
- * `notifications/message` see the scope of the call that caused them. Messages on the standalone
- * stream (legacy streamable HTTP), the legacy HTTP+SSE stream, or a modern `subscriptions/listen`
- * stream run outside any call (those streams are opened outside calls, see `outsideCalls`).
+ * The scope is also how server messages find their call: its requests carry its mark, and every
+ * message on their answers comes back stamped with it (attribution.ts); handlers look the mark up
+ * in the connection's `CallRouter`.
  */
-import { AsyncLocalStorage } from "node:async_hooks";
 import { performance } from "node:perf_hooks";
 import { RELATED_TASK_META_KEY } from "@modelcontextprotocol/client";
+import { CALL_MARK, callMarkOf } from "./attribution.js";
 import { type ClassifyContext, classifyMcpError, McpConnectionError, timeoutMessage } from "./errors.js";
 import type { CallHooks } from "./hooks.js";
 
-const current = new AsyncLocalStorage<CallScope>();
-
-/** Runs `fn` outside any call, so that long-lived streams it opens are not attributed to a call. */
-export function outsideCalls<T>(fn: () => T): T {
-  return current.exit(fn);
-}
+let nextCallId = 1;
 
 class TimedOut extends Error {
   constructor() {
@@ -36,6 +27,7 @@ class TimedOut extends Error {
 }
 
 export class CallScope {
+  readonly id = nextCallId++;
   private readonly controller = new AbortController();
   private timer: NodeJS.Timeout | undefined;
   private pauses = 0;
@@ -67,9 +59,9 @@ export class CallScope {
     return this.controller.signal;
   }
 
-  /** Runs `fn` as this call: server messages caused by it are attributed to it. */
-  run<T>(fn: () => Promise<T>): Promise<T> {
-    return current.run(this, fn);
+  /** The `_meta` that marks a request as this call's (merged over `meta`). */
+  mark(meta?: Record<string, unknown>): Record<string, unknown> {
+    return { ...meta, [CALL_MARK]: this.id };
   }
 
   /** Progress or a task status: the server is working, restart the inactivity timeout. */
@@ -146,16 +138,16 @@ function relatedTaskId(meta: unknown): string | undefined {
 
 /** The calls running on one connection, and which one a server message belongs to. */
 export class CallRouter {
-  private readonly scopes = new Set<CallScope>();
+  private readonly scopes = new Map<number, CallScope>();
   private readonly tasks = new Map<string, CallScope>();
 
   add(scope: CallScope): void {
-    this.scopes.add(scope);
+    this.scopes.set(scope.id, scope);
   }
 
   delete(scope: CallScope): void {
-    this.scopes.delete(scope);
-    for (const [taskId, s] of this.tasks) if (s === scope) this.tasks.delete(taskId);
+    this.scopes.delete(scope.id);
+    if (this.tasks.size > 0) for (const [taskId, s] of this.tasks) if (s === scope) this.tasks.delete(taskId);
   }
 
   /** Messages carrying this task id (`io.modelcontextprotocol/related-task`) belong to `scope`. */
@@ -168,10 +160,10 @@ export class CallRouter {
     return this.tasks.get(taskId);
   }
 
-  /** The call whose response stream (or task) carried this message, if any. */
+  /** The call whose answer (or task) carried this message, if any. */
   related(meta?: unknown): CallScope | undefined {
-    const scope = current.getStore();
-    if (scope !== undefined && this.scopes.has(scope)) return scope;
+    const call = callMarkOf(meta);
+    if (call !== undefined) return this.scopes.get(call);
     const taskId = relatedTaskId(meta);
     return taskId === undefined ? undefined : this.tasks.get(taskId);
   }
@@ -185,7 +177,7 @@ export class CallRouter {
     const related = this.related(meta);
     if (related) return related;
     let only: CallScope | undefined;
-    for (const scope of this.scopes) {
+    for (const scope of this.scopes.values()) {
       if (!scope.hooks.onInputRequest) continue;
       if (only) return undefined;
       only = scope;

@@ -16,7 +16,6 @@ import type {
   SubscriptionFilter,
   Tool,
 } from "@modelcontextprotocol/client";
-import { outsideCalls } from "./call-scope.js";
 import type { ProtocolEra } from "./era.js";
 import { McpConnectionError } from "./errors.js";
 import type { LogMessage } from "./hooks.js";
@@ -152,8 +151,8 @@ export class ChangeFeed {
         await previous?.close();
         return;
       }
-      // Opened outside any call: its notifications belong to no call.
-      const next = await outsideCalls(() => this.client.listen(filter, { timeout: this.timeoutMs }));
+      // Not marked as any call's: its notifications belong to no call.
+      const next = await this.client.listen(filter, { timeout: this.timeoutMs });
       this.listen = next;
       await previous?.close();
       void next.closed.then((cause) => {

@@ -40,7 +40,8 @@ import {
   type Transport,
 } from "@modelcontextprotocol/client";
 import type { Agent } from "undici";
-import { CallRouter, CallScope, outsideCalls } from "./call-scope.js";
+import { attributingFetch } from "./attribution.js";
+import { CallRouter, CallScope } from "./call-scope.js";
 import { ChangeFeed, Emitter, type EventName, type Listener } from "./change-feed.js";
 import { type EraVerdict, type ProtocolEra, priorFor, type TransportKind, verdictFor } from "./era.js";
 import {
@@ -340,7 +341,7 @@ export async function connectMcp(cfg: McpEndpointConfig, deps: ConnectDeps): Pro
     const requestInit = headers ? { headers } : undefined;
 
     const attempt = async (kind: TransportKind, prior: PriorDiscovery | undefined): Promise<Attempt> => {
-      const rec = recordingFetch(guardedFetch);
+      const rec = recordingFetch(attributingFetch(guardedFetch));
       const options = {
         fetch: rec.fetch,
         ...(requestInit ? { requestInit } : {}),
@@ -433,8 +434,7 @@ export async function connectMcp(cfg: McpEndpointConfig, deps: ConnectDeps): Pro
   });
 
   try {
-    // Streams the connection opens (the legacy standalone stream) belong to no call.
-    return await outsideCalls(() => Promise.race([work(), deadline]));
+    return await Promise.race([work(), deadline]);
   } catch (err) {
     if (timedOut) {
       void closeQuietly(current.client, current.transport);
@@ -695,10 +695,15 @@ class Connection implements McpConnection {
     }
   }
 
-  /** `_meta` a request carries: the log level, in the modern era (legacy uses `logging/setLevel`). */
-  private requestMeta(hooks: CallHooks): { _meta?: Record<string, unknown> } {
+  /**
+   * `_meta` a call's request carries: the call's mark (attribution.ts, removed before it leaves) and
+   * the log level, in the modern era (legacy uses `logging/setLevel`).
+   */
+  private requestMeta(scope: CallScope, hooks: CallHooks): { _meta: Record<string, unknown> } {
     const level = hooks.logLevel ?? this.logLevel;
-    return this.era === "modern" && level ? { _meta: { [LOG_LEVEL_META_KEY]: level } } : {};
+    return {
+      _meta: scope.mark(this.era === "modern" && level ? { [LOG_LEVEL_META_KEY]: level } : undefined),
+    };
   }
 
   async listTools(): Promise<Tool[]> {
@@ -773,7 +778,7 @@ class Connection implements McpConnection {
 
   readResource(uri: string, hooks: CallHooks = {}): Promise<ReadResourceResult> {
     return this.asCall(hooks, (scope, options) =>
-      scope.run(() => this.client.readResource({ uri, ...this.requestMeta(hooks) }, options)),
+      this.client.readResource({ uri, ...this.requestMeta(scope, hooks) }, options),
     );
   }
 
@@ -783,7 +788,7 @@ class Connection implements McpConnection {
     hooks: CallHooks = {},
   ): Promise<GetPromptResult> {
     return this.asCall(hooks, (scope, options) =>
-      scope.run(() => this.client.getPrompt({ name, arguments: args, ...this.requestMeta(hooks) }, options)),
+      this.client.getPrompt({ name, arguments: args, ...this.requestMeta(scope, hooks) }, options),
     );
   }
 
@@ -862,7 +867,7 @@ class Connection implements McpConnection {
   ): Promise<CallToolResult> {
     const known = await this.toolNamed(name);
     const result = await this.asCall(hooks, (scope, options) => {
-      const params = { name, arguments: args, ...this.requestMeta(hooks) };
+      const params = { name, arguments: args, ...this.requestMeta(scope, hooks) };
       const support = known?.tool.execution?.taskSupport;
       if (this.era === "legacy" && (support === "required" || (support === "optional" && hooks.preferTask))) {
         return callToolAsTask({
@@ -877,7 +882,7 @@ class Connection implements McpConnection {
       const callOptions: CallToolRequestOptions = known
         ? { ...options, toolDefinition: known.sendable }
         : options;
-      return scope.run(() => this.client.callTool(params, callOptions));
+      return this.client.callTool(params, callOptions);
     });
     if (known?.tool.outputSchema && !result.isError) checkStructuredContent(known.tool, result);
     return result;

@@ -2,22 +2,25 @@
  * Per-call hooks: what the caller of `callTool` (and `readResource`, `getPrompt`) hears about its
  * call while it runs, and how it answers what the server asks. One interface for both protocol eras.
  *
- * Attribution (which call a server message belongs to):
+ * Attribution (which call a server message belongs to). The SDK's transports do not tell which
+ * stream a message arrived on, so the connection's fetch does (attribution.ts): a call's requests
+ * carry its mark, removed before they leave, and every message on the answer to them comes back
+ * stamped with it.
  * - Progress: always attributed (the SDK matches the progress token of the request).
  * - Server-to-client input requests (elicitation, sampling):
  *   - modern era: they come back in the call's own result (`input_required`), so they always belong
  *     to the call that made the request;
  *   - legacy era, streamable HTTP: a server that relates the request to the call (as the SDKs do
- *     when a tool handler asks) sends it on the call's response stream; mcpdeck routes it to that
- *     call's hook. A task's requests carry the task id (`io.modelcontextprotocol/related-task`) and
- *     go to the call following that task;
+ *     when a tool handler asks) sends it on the call's answer stream, so it reaches that call's
+ *     hook. A task's requests arrive on the answer to its `tasks/result`, or carry the task id
+ *     (`io.modelcontextprotocol/related-task`), and go to the call following that task;
  *   - legacy era, anything unrelated (sent on the standalone stream, or over the legacy HTTP+SSE
  *     transport where every message shares one stream): routed to the only call in flight on the
  *     connection that has an `onInputRequest` hook; when there is none or more than one, the
  *     server gets a JSON-RPC error saying mcpdeck cannot tell which call it is for.
- * - Log messages (`notifications/message`): attributed when they arrive on the call's response
- *   stream (modern era: always, logs exist only inside requests; legacy streamable HTTP: when the
- *   server relates them to the request). Everything else goes to the connection's `log` event.
+ * - Log messages (`notifications/message`): attributed when they arrive on the call's answer
+ *   (modern era: always, logs exist only inside requests; legacy streamable HTTP: when the server
+ *   relates them to the request). Everything else goes to the connection's `log` event.
  */
 import type {
   CreateMessageResult,

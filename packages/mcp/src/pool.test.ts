@@ -245,7 +245,8 @@ describe("connection pool", () => {
     // The lost session shows on the next call; the new connection watches the resource again.
     await p.withConnection("k", cfg, (c) => c.listTools());
     expect(server.stats.initialize).toBe(2);
-    for (let i = 0; i < 100 && !server.sessionStates[1]?.subscribed.has("test://counter"); i++) await sleep(20);
+    for (let i = 0; i < 100 && !server.sessionStates[1]?.subscribed.has("test://counter"); i++)
+      await sleep(20);
     await p.withConnection("k", cfg, (c) => c.callTool("bump_counter"));
     for (let i = 0; i < 100 && updates.length === 0; i++) await sleep(20);
     expect(updates).toEqual(["test://counter"]);

@@ -73,8 +73,9 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 /**
- * Calls a tool as a task and follows it to its result. `requestOptions` carry the scope's signal
- * (and no SDK timeout: the scope's clock decides). Throws what the SDK threw; the caller classifies.
+ * Calls a tool as a task and follows it to its result. `params` carry the call's mark and
+ * `requestOptions` the scope's signal (and no SDK timeout: the scope's clock decides). Throws what
+ * the SDK threw; the caller classifies.
  */
 export async function callToolAsTask(opts: {
   client: Client;
@@ -85,12 +86,10 @@ export async function callToolAsTask(opts: {
   cancelTimeoutMs: number;
 }): Promise<CallToolResult> {
   const { client, scope, requestOptions } = opts;
-  const created = await scope.run(() =>
-    client.request(
-      { method: "tools/call", params: { ...opts.params, task: { ttl: TASK_TTL_MS } } },
-      TaskOrResult,
-      requestOptions,
-    ),
+  const created = await client.request(
+    { method: "tools/call", params: { ...opts.params, task: { ttl: TASK_TTL_MS } } },
+    TaskOrResult,
+    requestOptions,
   );
   if (!isTaskAnswer(created)) return created;
   const { taskId } = created.task;
@@ -120,12 +119,11 @@ export async function callToolAsTask(opts: {
   })();
 
   try {
-    return await scope.run(() =>
-      client.request(
-        { method: "tasks/result", params: { taskId } },
-        specTypeSchemas.CallToolResult,
-        requestOptions,
-      ),
+    // Marked as the call's: the task's own input requests arrive on this answer.
+    return await client.request(
+      { method: "tasks/result", params: { taskId, _meta: scope.mark() } },
+      specTypeSchemas.CallToolResult,
+      requestOptions,
     );
   } catch (error) {
     if (scope.signal.aborted) {
