@@ -219,10 +219,10 @@ function createClient(
   );
   const { router, events } = wiring;
   client.setRequestHandler("elicitation/create", (request, ctx) =>
-    answerElicitation(router, request.params, ctx.mcpReq.signal),
+    answerElicitation(router, request.params, ctx.mcpReq._meta, ctx.mcpReq.signal),
   );
   client.setRequestHandler("sampling/createMessage", (request, ctx) =>
-    answerSampling(router, request.params, ctx.mcpReq.signal),
+    answerSampling(router, request.params, ctx.mcpReq._meta, ctx.mcpReq.signal),
   );
   client.setNotificationHandler("notifications/message", (notification) => {
     const { level, logger, data } = notification.params;

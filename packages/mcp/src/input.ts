@@ -23,21 +23,23 @@ const FORM_ATTEMPTS = 3;
 const USER_REJECTED = -1;
 
 const NO_CALL =
-  "mcpdeck cannot tell which running call this request belongs to, or that call cannot ask anyone: " +
-  "send it on the call's response stream (related to the request), or while a single call that accepts input runs.";
+  "mcpdeck cannot tell which running call this request belongs to: send it related to the call's " +
+  "request (on its response stream), or while a single call that accepts input runs.";
+const NO_HOOK =
+  "the call that caused it has nobody to ask (it was made without a way to answer input requests).";
 
 function answeringScope(router: CallRouter, meta: unknown, what: string): CallScope {
   const scope = router.answering(meta);
-  if (!scope?.hooks.onInputRequest) {
-    throw new ProtocolError(ProtocolErrorCode.InvalidRequest, `${what}: ${NO_CALL}`);
-  }
+  if (!scope) throw new ProtocolError(ProtocolErrorCode.InvalidRequest, `${what}: ${NO_CALL}`);
+  if (!scope.hooks.onInputRequest)
+    throw new ProtocolError(ProtocolErrorCode.InvalidRequest, `${what}: ${NO_HOOK}`);
   return scope;
 }
 
 /** Asks the call's hook, with the call's timeouts paused while a person answers. */
 async function ask(scope: CallScope, request: InputRequest, serverSignal: AbortSignal): Promise<InputAnswer> {
   const hook = scope.hooks.onInputRequest;
-  if (!hook) throw new ProtocolError(ProtocolErrorCode.InvalidRequest, NO_CALL);
+  if (!hook) throw new ProtocolError(ProtocolErrorCode.InvalidRequest, NO_HOOK);
   const resume = scope.pause();
   try {
     return await hook(request, AbortSignal.any([scope.signal, serverSignal]));
@@ -46,12 +48,17 @@ async function ask(scope: CallScope, request: InputRequest, serverSignal: AbortS
   }
 }
 
+/**
+ * `meta` is the request's `_meta` as it arrived (the handler context's `mcpReq._meta`): the SDK's
+ * parse of the params may drop keys it does not know, the call mark among them.
+ */
 export async function answerElicitation(
   router: CallRouter,
   params: ElicitRequestParams,
+  meta: unknown,
   serverSignal: AbortSignal,
 ): Promise<ElicitResult> {
-  const scope = answeringScope(router, params._meta, "Elicitation refused");
+  const scope = answeringScope(router, meta, "Elicitation refused");
   if (params.mode === "url") {
     const answer = await ask(
       scope,
@@ -90,9 +97,10 @@ export async function answerElicitation(
 export async function answerSampling(
   router: CallRouter,
   params: CreateMessageRequestParams,
+  meta: unknown,
   serverSignal: AbortSignal,
 ): Promise<SamplingAnswer> {
-  const scope = answeringScope(router, params._meta, "Sampling refused (mcpdeck has no model of its own)");
+  const scope = answeringScope(router, meta, "Sampling refused (mcpdeck has no model of its own)");
   const answer = await ask(
     scope,
     {
