@@ -1,9 +1,14 @@
 import type {
+  ClientMetadataDocument,
+  CompleteInput,
+  CompleteOutput,
   CursorPosition,
   DeleteServerOutput,
+  GetPromptOutput,
   HealthOutput,
   ListPromptsOutput,
   ListResourcesOutput,
+  ListResourceTemplatesOutput,
   ListServersOutput,
   ListToolsOutput,
   McpServer,
@@ -15,6 +20,7 @@ import type {
   OtpRequestOutput,
   OtpVerifyOutput,
   OutboxMessage,
+  ReadResourceOutput,
   RefreshOutput,
   ServerStatusEvent,
   ServerStatusOutput,
@@ -74,6 +80,20 @@ export interface ProcedureServices {
     listTools(userId: string, serverId: string): Promise<Out<typeof ListToolsOutput>>;
     listResources(userId: string, serverId: string): Promise<Out<typeof ListResourcesOutput>>;
     listPrompts(userId: string, serverId: string): Promise<Out<typeof ListPromptsOutput>>;
+    listResourceTemplates(userId: string, serverId: string): Promise<Out<typeof ListResourceTemplatesOutput>>;
+    readResource(userId: string, serverId: string, uri: string): Promise<Out<typeof ReadResourceOutput>>;
+    getPrompt(
+      userId: string,
+      serverId: string,
+      name: string,
+      args: Record<string, string> | undefined,
+    ): Promise<Out<typeof GetPromptOutput>>;
+    complete(
+      userId: string,
+      serverId: string,
+      request: Omit<CompleteInput, "server_id">,
+    ): Promise<Out<typeof CompleteOutput>>;
+    clientMetadataDocument(): ClientMetadataDocument;
     startOAuth(userId: string, serverId: string): Promise<Out<typeof OAuthStartOutput>>;
     /** Finishes an authorization; answers where to send the browser back to. */
     finishOAuth(input: Out<typeof OAuthCallbackInput>): Promise<string>;

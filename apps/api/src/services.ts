@@ -15,6 +15,7 @@ import { createRateLimiter, createRateLimits, type RateLimiter } from "./http/ra
 import { createMetrics, type Metrics } from "./metrics.js";
 import { registerDemoServer } from "./servers/demo.js";
 import { createOAuthStateCodec } from "./servers/oauth.js";
+import { createOAuthUrls } from "./servers/oauth-urls.js";
 import { createServerService, type ServerService } from "./servers/service.js";
 import { createStatusChecker, type StatusChecker } from "./servers/status.js";
 import { createStatusEvents, type StatusEvents } from "./servers/status-events.js";
@@ -114,11 +115,11 @@ export function createServices(opts: {
   const servers = createServerService({
     db,
     clock,
-    config,
     cipher,
     guard,
     pool,
     oauthStates: createOAuthStateCodec(config.keys.hmacSecret, clock),
+    oauthUrls: createOAuthUrls(config.publicUrl),
   });
   const statusChecker = createStatusChecker({
     db,

@@ -1,8 +1,11 @@
 /**
- * `pnpm bench` (MCP part), against the demo MCP server on loopback, in one run:
- *  1. `POST /api/v1/servers/test` latency through the whole API (a fresh handshake each time);
- *  2. a warm `tools/call` through mcpdeck's connection layer (pool + SSRF-guarded transport) vs the
- *     MCP SDK client used directly, interleaved call by call so drift hits both alike;
+ * `pnpm bench` (MCP part), on loopback, in one run:
+ *  1. `POST /api/v1/servers/test` latency through the whole API against the demo server (a fresh
+ *     handshake each time);
+ *  2. per protocol era (a modern-era 2026-07-28 server on the SDK 2.x, a legacy-era 2025-11-25 one
+ *     on the SDK 1.x), a warm `tools/call` through mcpdeck's connection layer (pool + call scope +
+ *     SSRF-guarded transport) vs the MCP SDK 2.x client used directly, interleaved call by call so
+ *     drift hits both alike;
  *  3. the pool's own warm-path cost: `withConnection` over a connection that answers at once, vs
  *     calling that connection directly (target: far below 0.05 ms).
  * Prints medians/p99 and the median overhead per call. Target: ≤ 1 ms added per call.
@@ -20,8 +23,8 @@ import {
   type McpConnection,
   type McpEndpointConfig,
 } from "@mcpdeck/mcp";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { startModernPeer, startStreamablePeer } from "@mcpdeck/mcp/testing";
+import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 
 const TEST_RUNS = Number(process.env.BENCH_TEST_RUNS ?? 40);
 const CALLS = Number(process.env.BENCH_CALLS ?? 600);
@@ -84,48 +87,24 @@ async function main() {
       if (i === 3) console.log(`servers/test says: ${body.message}`);
     }
 
-    // 2. Warm tools/call: connection layer vs the SDK client directly.
+    // 2. Warm tools/call per era: connection layer vs the SDK client directly.
     const guard = createSsrfGuard({ allowPrivateNetworks: true, allowedHosts: [] });
-    const pool = createConnectionPool({ guard });
-    const cfg: McpEndpointConfig = { url: demo.url, authMethod: "none", timeoutSec: 30, sslVerify: true };
-    const direct = new Client({ name: "bench-direct", version: "0.0.0" });
-    await direct.connect(new StreamableHTTPClientTransport(new URL(demo.url)));
-    const args = { country: "US", limit: 5 };
-    const viaPool = () => pool.withConnection("bench:demo", cfg, (c) => c.callTool("query_signups", args));
-    const viaSdk = () => direct.callTool({ name: "query_signups", arguments: args });
-    for (let i = 0; i < 50; i++) {
-      await viaPool();
-      await viaSdk();
-    }
-    const poolTimes: number[] = [];
-    const sdkTimes: number[] = [];
-    const diffs: number[] = [];
-    for (let i = 0; i < CALLS; i++) {
-      // Alternate which goes first so ordering effects cancel out.
-      const first = i % 2 === 0;
-      let a = 0;
-      let b = 0;
-      if (first) {
-        let t = performance.now();
-        await viaPool();
-        a = performance.now() - t;
-        t = performance.now();
-        await viaSdk();
-        b = performance.now() - t;
-      } else {
-        let t = performance.now();
-        await viaSdk();
-        b = performance.now() - t;
-        t = performance.now();
-        await viaPool();
-        a = performance.now() - t;
+    const eraResults: Array<{
+      era: string;
+      protocol: string;
+      layer: number[];
+      sdk: number[];
+      diffs: number[];
+    }> = [];
+    for (const era of ["modern", "legacy"] as const) {
+      const peer = era === "modern" ? await startModernPeer() : await startStreamablePeer();
+      try {
+        eraResults.push({ era, ...(await warmCalls(peer.url, era, guard)) });
+      } finally {
+        await peer.close();
       }
-      poolTimes.push(a);
-      sdkTimes.push(b);
-      diffs.push(a - b);
     }
-    await direct.close();
-    await pool.closeAll();
+    const cfg: McpEndpointConfig = { url: demo.url, authMethod: "none", timeoutSec: 30, sslVerify: true };
 
     // 3. The pool's bookkeeping alone, over a connection that answers without I/O.
     const instant = await connectMcp(cfg, { guard });
@@ -147,13 +126,15 @@ async function main() {
     console.log(
       `POST /servers/test (fresh handshake + tools/list, ${TEST_RUNS} runs): p50 ${fmt(pct(testTimes, 50))}  p99 ${fmt(pct(testTimes, 99))}`,
     );
-    console.log(`warm tools/call query_signups (${CALLS} interleaved calls each):`);
-    console.log(`  mcpdeck connection layer  p50 ${fmt(pct(poolTimes, 50))}  p99 ${fmt(pct(poolTimes, 99))}`);
-    console.log(`  MCP SDK client directly   p50 ${fmt(pct(sdkTimes, 50))}  p99 ${fmt(pct(sdkTimes, 99))}`);
-    const overhead = pct(diffs, 50);
-    console.log(
-      `mcp tools/call: median added per call ${fmt(overhead)} (ratio ${(pct(poolTimes, 50) / pct(sdkTimes, 50)).toFixed(3)}; target <= ${TARGET_MS} ms) ${overhead <= TARGET_MS ? "OK" : "MISSED"}`,
-    );
+    for (const { era, protocol, layer, sdk, diffs } of eraResults) {
+      console.log(`warm tools/call add, ${era} era (protocol ${protocol}), ${CALLS} interleaved calls each:`);
+      console.log(`  mcpdeck connection layer  p50 ${fmt(pct(layer, 50))}  p99 ${fmt(pct(layer, 99))}`);
+      console.log(`  MCP SDK client directly   p50 ${fmt(pct(sdk, 50))}  p99 ${fmt(pct(sdk, 99))}`);
+      const overhead = pct(diffs, 50);
+      console.log(
+        `mcp tools/call (${era} era): median added per call ${fmt(overhead)} (ratio ${(pct(layer, 50) / pct(sdk, 50)).toFixed(3)}; target <= ${TARGET_MS} ms) ${overhead <= TARGET_MS ? "OK" : "MISSED"}`,
+      );
+    }
     const poolCostUs = pooledUs - bareUs;
     console.log(
       `pool warm path (no I/O, ${N} calls): direct ${bareUs.toFixed(2)} µs, through the pool ${pooledUs.toFixed(2)} µs, added ${poolCostUs.toFixed(2)} µs (target < 50 µs) ${poolCostUs < 50 ? "OK" : "MISSED"}`,
@@ -163,6 +144,57 @@ async function main() {
     await db.close();
     await demo.close();
     rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** Warm calls through the pool and through a bare SDK client, interleaved, against one server. */
+async function warmCalls(url: string, era: "modern" | "legacy", guard: ReturnType<typeof createSsrfGuard>) {
+  const pool = createConnectionPool({ guard });
+  const cfg: McpEndpointConfig = { url, authMethod: "none", timeoutSec: 30, sslVerify: true };
+  const direct = new Client(
+    { name: "bench-direct", version: "0.0.0" },
+    era === "modern" ? { versionNegotiation: { mode: "auto" } } : {},
+  );
+  await direct.connect(new StreamableHTTPClientTransport(new URL(url)));
+  const protocol = direct.getNegotiatedProtocolVersion() ?? "unknown";
+  const args = { a: 20, b: 22 };
+  const viaPool = () => pool.withConnection("bench", cfg, (c) => c.callTool("add", args));
+  const viaSdk = () => direct.callTool({ name: "add", arguments: args });
+  try {
+    for (let i = 0; i < 50; i++) {
+      await viaPool();
+      await viaSdk();
+    }
+    const layer: number[] = [];
+    const sdk: number[] = [];
+    const diffs: number[] = [];
+    for (let i = 0; i < CALLS; i++) {
+      // Alternate which goes first so ordering effects cancel out.
+      let a = 0;
+      let b = 0;
+      if (i % 2 === 0) {
+        let t = performance.now();
+        await viaPool();
+        a = performance.now() - t;
+        t = performance.now();
+        await viaSdk();
+        b = performance.now() - t;
+      } else {
+        let t = performance.now();
+        await viaSdk();
+        b = performance.now() - t;
+        t = performance.now();
+        await viaPool();
+        a = performance.now() - t;
+      }
+      layer.push(a);
+      sdk.push(b);
+      diffs.push(a - b);
+    }
+    return { protocol, layer, sdk, diffs };
+  } finally {
+    await direct.close();
+    await pool.closeAll();
   }
 }
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { entityId, Id, singleLine, Timestamp } from "./common.js";
+import { entityId, Id, multiLine, singleLine, Timestamp } from "./common.js";
 import { Cursor } from "./pagination.js";
 
 export const AuthMethod = z.enum(["none", "api_key", "oauth"]);
@@ -188,11 +188,30 @@ export const ServerStatusEvent = ServerStatusOutput.extend({
 });
 export type ServerStatusEvent = z.infer<typeof ServerStatusEvent>;
 
+/** An icon a server offers for a tool, resource or prompt (`src` is a URL or a data: URI). */
+export const IconInfo = z.object({
+  src: z.string(),
+  mime_type: z.string().optional(),
+  sizes: z.array(z.string()).optional(),
+  theme: z.enum(["light", "dark"]).optional(),
+});
+/** What the server says about a tool's behaviour: hints, not guarantees. */
+export const ToolAnnotations = z.object({
+  title: z.string().optional(),
+  read_only_hint: z.boolean().optional(),
+  destructive_hint: z.boolean().optional(),
+  idempotent_hint: z.boolean().optional(),
+  open_world_hint: z.boolean().optional(),
+});
 export const ToolInfo = z.object({
   name: z.string(),
   title: z.string().optional(),
   description: z.string().optional(),
   input_schema: z.record(z.string(), z.unknown()),
+  /** JSON Schema of the tool's structured result; results are checked against it. */
+  output_schema: z.record(z.string(), z.unknown()).optional(),
+  annotations: ToolAnnotations.optional(),
+  icons: z.array(IconInfo).optional(),
 });
 export const ListToolsOutput = z.object({ tools: z.array(ToolInfo) });
 export const ResourceInfo = z.object({
@@ -201,8 +220,28 @@ export const ResourceInfo = z.object({
   title: z.string().optional(),
   description: z.string().optional(),
   mime_type: z.string().optional(),
+  icons: z.array(IconInfo).optional(),
 });
 export const ListResourcesOutput = z.object({ resources: z.array(ResourceInfo) });
+export const ResourceTemplateInfo = z.object({
+  /** An RFC 6570 URI template, e.g. `items://{id}`; its variables complete with `complete`. */
+  uri_template: z.string(),
+  name: z.string(),
+  title: z.string().optional(),
+  description: z.string().optional(),
+  mime_type: z.string().optional(),
+  icons: z.array(IconInfo).optional(),
+});
+export const ListResourceTemplatesOutput = z.object({ resource_templates: z.array(ResourceTemplateInfo) });
+export const ReadResourceInput = z.object({ server_id: ServerId, uri: singleLine().min(1).max(2048) });
+/** One piece of a resource: text, or binary as base64 in `blob`. */
+export const ResourceContents = z.object({
+  uri: z.string(),
+  mime_type: z.string().optional(),
+  text: z.string().optional(),
+  blob: z.string().optional(),
+});
+export const ReadResourceOutput = z.object({ contents: z.array(ResourceContents) });
 export const PromptInfo = z.object({
   name: z.string(),
   title: z.string().optional(),
@@ -210,9 +249,60 @@ export const PromptInfo = z.object({
   arguments: z.array(
     z.object({ name: z.string(), description: z.string().optional(), required: z.boolean().optional() }),
   ),
+  icons: z.array(IconInfo).optional(),
 });
 export const ListPromptsOutput = z.object({ prompts: z.array(PromptInfo) });
+export const GetPromptInput = z.object({
+  server_id: ServerId,
+  name: singleLine().min(1).max(256),
+  arguments: z.record(singleLine().max(256), multiLine().max(4096)).optional(),
+});
+/** A message's content: text; image or audio (base64 `data`); a resource, embedded or linked. */
+export const PromptContent = z.object({
+  type: z.string(),
+  text: z.string().optional(),
+  data: z.string().optional(),
+  mime_type: z.string().optional(),
+  uri: z.string().optional(),
+  name: z.string().optional(),
+  resource: ResourceContents.optional(),
+});
+export const GetPromptOutput = z.object({
+  description: z.string().optional(),
+  messages: z.array(z.object({ role: z.enum(["user", "assistant"]), content: PromptContent })),
+});
+/** Suggestions for a prompt argument or a resource template variable, as the user types it. */
+export const CompleteInput = z.object({
+  server_id: ServerId,
+  ref: z.discriminatedUnion("type", [
+    z.object({ type: z.literal("prompt"), name: singleLine().min(1).max(256) }),
+    z.object({ type: z.literal("resource_template"), uri_template: singleLine().min(1).max(2048) }),
+  ]),
+  argument: z.object({ name: singleLine().min(1).max(256), value: multiLine().max(4096) }),
+  /** Values of the other arguments already chosen. */
+  context: z.record(singleLine().max(256), multiLine().max(4096)).optional(),
+});
+export type CompleteInput = z.infer<typeof CompleteInput>;
+export const CompleteOutput = z.object({
+  values: z.array(z.string()),
+  total: z.number().int().optional(),
+  has_more: z.boolean().optional(),
+});
 export const OAuthStartOutput = z.object({ authorization_url: z.string() });
+/** mcpdeck's OAuth Client ID Metadata Document: its URL is mcpdeck's `client_id` where supported. */
+export const ClientMetadataDocument = z
+  .object({
+    client_id: z.string(),
+    client_name: z.string(),
+    client_uri: z.string(),
+    redirect_uris: z.array(z.string()),
+    grant_types: z.array(z.string()),
+    response_types: z.array(z.string()),
+    token_endpoint_auth_method: z.literal("none"),
+    application_type: z.literal("web"),
+  })
+  .meta({ id: "ClientMetadataDocument" });
+export type ClientMetadataDocument = z.infer<typeof ClientMetadataDocument>;
 export const OAuthCallbackInput = z.object({
   code: singleLine().max(2048).optional(),
   state: singleLine().max(2048),

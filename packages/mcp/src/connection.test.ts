@@ -1,12 +1,12 @@
 import type http from "node:http";
 import { inspect } from "node:util";
-import type { OAuthClientProvider } from "@modelcontextprotocol/sdk/client/auth.js";
 import type {
   OAuthClientInformationMixed,
   OAuthClientMetadata,
+  OAuthClientProvider,
   OAuthTokens,
-} from "@modelcontextprotocol/sdk/shared/auth.js";
-import type { Progress } from "@modelcontextprotocol/sdk/types.js";
+  Progress,
+} from "@modelcontextprotocol/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectMcp, type McpConnection, type McpEndpointConfig } from "./connection.js";
 import { McpConnectionError } from "./errors.js";
@@ -122,7 +122,7 @@ describe("connectMcp: Streamable HTTP", () => {
     const r = await conn.callTool(
       "progress",
       { steps: 4, delayMs: 700 },
-      { timeoutSec: 2, onprogress: (p) => seen.push(p) },
+      { timeoutSec: 2, onProgress: (p) => seen.push(p) },
     );
     expect(r.content).toEqual([{ type: "text", text: "done after 4 steps" }]);
     expect(seen.map((p) => p.progress)).toEqual([1, 2, 3, 4]);
@@ -173,7 +173,7 @@ describe("connectMcp: legacy SSE fallback", () => {
       await conn.callTool(
         "progress",
         { steps: 3, delayMs: 30 },
-        { onprogress: (p) => seen.push(p.progress) },
+        { onProgress: (p) => seen.push(p.progress) },
       );
       // SDK 1.32 race (typescript-sdk#2580): the final progress notification can be dropped when it
       // arrives in the same chunk as the response, so only the earlier ones are guaranteed.

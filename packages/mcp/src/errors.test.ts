@@ -1,5 +1,4 @@
-import { StreamableHTTPError } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
+import { ProtocolError, SdkError, SdkErrorCode, SdkHttpError } from "@modelcontextprotocol/client";
 import { describe, expect, it } from "vitest";
 import { type ClassifyContext, classifyMcpError, errorChain, McpConnectionError, redact } from "./errors.js";
 import { DnsError, SsrfError } from "./net/ssrf.js";
@@ -46,7 +45,7 @@ describe("classifyMcpError", () => {
   });
 
   it("SDK request timeout", () => {
-    const e = classifyMcpError(new McpError(ErrorCode.RequestTimeout, "Request timed out"), ctx());
+    const e = classifyMcpError(new SdkError(SdkErrorCode.RequestTimeout, "Request timed out"), ctx());
     expect(e.code).toBe("TIMEOUT");
   });
 
@@ -71,15 +70,12 @@ describe("classifyMcpError", () => {
   });
 
   it("HTTP statuses from the SDK", () => {
-    expect(classifyMcpError(new StreamableHTTPError(401, "x"), ctx()).code).toBe("AUTH_FAILED");
-    expect(classifyMcpError(new StreamableHTTPError(401, "x"), ctx({ authMethod: "none" })).code).toBe(
-      "AUTH_REQUIRED",
-    );
-    expect(classifyMcpError(new StreamableHTTPError(503, "x"), ctx()).code).toBe("SERVER_ERROR");
-    const lost = classifyMcpError(
-      new StreamableHTTPError(404, "Session not found"),
-      ctx({ phase: "request" }),
-    );
+    const httpError = (status: number, message: string) =>
+      new SdkHttpError(SdkErrorCode.ClientHttpNotImplemented, message, { status });
+    expect(classifyMcpError(httpError(401, "x"), ctx()).code).toBe("AUTH_FAILED");
+    expect(classifyMcpError(httpError(401, "x"), ctx({ authMethod: "none" })).code).toBe("AUTH_REQUIRED");
+    expect(classifyMcpError(httpError(503, "x"), ctx()).code).toBe("SERVER_ERROR");
+    const lost = classifyMcpError(httpError(404, "Session not found"), ctx({ phase: "request" }));
     expect(lost.sessionLost).toBe(true);
     const sse = classifyMcpError(
       new Error("Error POSTing to endpoint (HTTP 404): gone"),
@@ -90,7 +86,7 @@ describe("classifyMcpError", () => {
 
   it("server JSON-RPC errors are redacted", () => {
     const e = classifyMcpError(
-      new McpError(-32600, "bad key sk-abcdef123456 / Bearer eyJhbGciOi.payload.sig"),
+      new ProtocolError(-32600, "bad key sk-abcdef123456 / Bearer eyJhbGciOi.payload.sig"),
       ctx({ phase: "request" }),
     );
     expect(e.code).toBe("PROTOCOL_ERROR");

@@ -4,10 +4,16 @@
  */
 
 import type { McpFailureReason } from "@mcpdeck/contracts";
-import { UnauthorizedError } from "@modelcontextprotocol/sdk/client/auth.js";
-import { SseError } from "@modelcontextprotocol/sdk/client/sse.js";
-import { StreamableHTTPError } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
+import {
+  OAuthError,
+  ProtocolError,
+  ProtocolErrorCode,
+  SdkError,
+  SdkErrorCode,
+  SdkHttpError,
+  SseError,
+  UnauthorizedError,
+} from "@modelcontextprotocol/client";
 import { DnsError, SsrfError } from "./net/ssrf.js";
 
 export interface McpConnectionErrorOptions {
@@ -16,6 +22,12 @@ export interface McpConnectionErrorOptions {
   httpStatus?: number;
   /** The remote session is gone (HTTP 404 on the session, transport closed, connection reset). */
   sessionLost?: boolean;
+  /**
+   * The request was refused because the remembered protocol era no longer fits the server (a
+   * modern-era request answered like a legacy server would): nothing ran, so it is safe to connect
+   * again without the remembered era and resend.
+   */
+  staleEra?: boolean;
 }
 
 /**
@@ -27,6 +39,7 @@ export class McpConnectionError extends Error {
   readonly detail: string | undefined;
   readonly httpStatus: number | undefined;
   readonly sessionLost: boolean;
+  readonly staleEra: boolean;
 
   constructor(code: McpFailureReason, message: string, options: McpConnectionErrorOptions = {}) {
     super(message);
@@ -35,6 +48,7 @@ export class McpConnectionError extends Error {
     this.detail = options.detail;
     this.httpStatus = options.httpStatus;
     this.sessionLost = options.sessionLost ?? false;
+    this.staleEra = options.staleEra ?? false;
   }
 
   toJSON(): Record<string, unknown> {
@@ -45,6 +59,7 @@ export class McpConnectionError extends Error {
       detail: this.detail,
       httpStatus: this.httpStatus,
       sessionLost: this.sessionLost,
+      staleEra: this.staleEra,
     };
   }
 }
@@ -179,9 +194,8 @@ export function timeoutMessage(timeoutSec: number): string {
 
 function httpStatusOf(err: unknown): number | undefined {
   for (const e of errorChain(err)) {
-    if (e instanceof StreamableHTTPError || e instanceof SseError) {
-      if (typeof e.code === "number" && e.code >= 100) return e.code;
-    }
+    if (e instanceof SdkHttpError && e.status >= 100) return e.status;
+    if (e instanceof SseError && typeof e.code === "number" && e.code >= 100) return e.code;
     // SSEClientTransport.send: "Error POSTing to endpoint (HTTP 404): ..."
     const m = /\(HTTP (\d{3})\)/.exec(messageOf(e));
     if (m?.[1]) return Number(m[1]);
@@ -300,7 +314,7 @@ function classifyNetwork(err: unknown, ctx: ClassifyContext): McpConnectionError
     if (code && TIMEOUT_CODES.has(code)) {
       return new McpConnectionError("TIMEOUT", timeoutMessage(ctx.timeoutSec), { detail: code });
     }
-    if (e instanceof McpError && e.code === ErrorCode.RequestTimeout) {
+    if (e instanceof SdkError && e.code === SdkErrorCode.RequestTimeout) {
       return new McpConnectionError("TIMEOUT", timeoutMessage(ctx.timeoutSec), { detail: "RequestTimeout" });
     }
   }
@@ -332,6 +346,7 @@ export function classifyMcpError(err: unknown, ctx: ClassifyContext): McpConnect
     detail: result.detail === undefined ? undefined : redact(result.detail, ctx.secrets),
     httpStatus: result.httpStatus,
     sessionLost: result.sessionLost,
+    staleEra: result.staleEra,
   });
 }
 
@@ -364,7 +379,17 @@ function classifyInner(err: unknown, ctx: ClassifyContext): McpConnectionError {
   }
 
   for (const e of chain) {
-    if (e instanceof StreamableHTTPError && e.code === -1) {
+    if (e instanceof OAuthError) {
+      return new McpConnectionError(
+        "AUTH_FAILED",
+        `The authorization server refused the request (${truncate(e.code, 60)}). Reconnect the account to authorize again.`,
+        { detail: `OAuth ${truncate(e.code, 60)}` },
+      );
+    }
+  }
+
+  for (const e of chain) {
+    if (e instanceof SdkError && e.code === SdkErrorCode.ClientHttpUnexpectedContent) {
       return new McpConnectionError(
         "NOT_MCP",
         `The URL answered ${describeObservation(ctx.observed)}, which is not an MCP endpoint (expected JSON or an event stream).`,
@@ -389,12 +414,22 @@ function classifyInner(err: unknown, ctx: ClassifyContext): McpConnectionError {
   }
 
   for (const e of chain) {
-    if (e instanceof McpError) {
-      if (e.code === ErrorCode.ConnectionClosed) {
-        return new McpConnectionError("SERVER_ERROR", "The connection to the MCP server was closed.", {
-          detail: "ConnectionClosed",
-          sessionLost: true,
-        });
+    if (
+      e instanceof SdkError &&
+      (e.code === SdkErrorCode.ConnectionClosed || e.code === SdkErrorCode.NotConnected)
+    ) {
+      return new McpConnectionError("SERVER_ERROR", "The connection to the MCP server was closed.", {
+        detail: e.code,
+        sessionLost: true,
+      });
+    }
+    if (e instanceof ProtocolError) {
+      if (e.code === ProtocolErrorCode.UnsupportedProtocolVersion) {
+        return new McpConnectionError(
+          "PROTOCOL_ERROR",
+          `The MCP server does not support the protocol version mcpdeck offered: ${truncate(e.message, 200)}`,
+          { detail: `JSON-RPC ${e.code}` },
+        );
       }
       return new McpConnectionError(
         "PROTOCOL_ERROR",

@@ -232,6 +232,26 @@ describe("connection pool", () => {
     expect(server.stats.deletes).toBe(2);
   });
 
+  it("keeps the handle's listeners and watched resources across a lost session", async () => {
+    const server = await peer({ features: true });
+    const p = pool();
+    const cfg = cfgFor(server.url);
+    const updates: string[] = [];
+    await p.withConnection("k", cfg, async (c) => {
+      c.on("resource_updated", (e) => updates.push(e.uri));
+      await c.subscribeResource("test://counter");
+    });
+    await server.forgetSessions();
+    // The lost session shows on the next call; the new connection watches the resource again.
+    await p.withConnection("k", cfg, (c) => c.listTools());
+    expect(server.stats.initialize).toBe(2);
+    for (let i = 0; i < 100 && !server.sessionStates[1]?.subscribed.has("test://counter"); i++)
+      await sleep(20);
+    await p.withConnection("k", cfg, (c) => c.callTool("bump_counter"));
+    for (let i = 0; i < 100 && updates.length === 0; i++) await sleep(20);
+    expect(updates).toEqual(["test://counter"]);
+  });
+
   it("serves many warm calls from one connection (its overhead is measured in `pnpm bench`)", async () => {
     let connects = 0;
     const p = pool({

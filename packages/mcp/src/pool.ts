@@ -14,6 +14,13 @@
  *     the caller gets an McpConnectionError with sessionLost=true explaining that.
  *   If the connection is already known to be closed BEFORE a call is sent, it is re-initialised first,
  *   and the call (callTool included) is sent on the new connection, since nothing was executed.
+ * - A stale remembered era (`McpConnectionError.staleEra`: a request refused because the server no
+ *   longer speaks the era mcpdeck remembered) reconnects with a fresh probe and resends the request,
+ *   callTool included (the server refused it, so nothing ran).
+ * - The era verdict of each connection is kept for the key and handed to its reconnects; the first
+ *   one comes from the config (`McpEndpointConfig.era`, not part of the fingerprint).
+ * - The handle callers get is stable across reconnects: event listeners stay registered on it, and
+ *   its resource subscriptions, log level and change watching are applied again to a new connection.
  * - Calls made directly on `connection.client` (the raw SDK client) bypass this retry logic.
  *
  * Warm path cost: a Map lookup, a reference comparison of the config object (a fingerprint hash only
@@ -21,22 +28,28 @@
  * handshakes.
  */
 import { createHash } from "node:crypto";
-import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type {
   CallToolResult,
+  Client,
+  GetPromptResult,
   Prompt,
+  ReadResourceResult,
   Resource,
-  ResourceTemplate,
+  ResourceTemplateType,
   Tool,
-} from "@modelcontextprotocol/sdk/types.js";
+} from "@modelcontextprotocol/client";
+import { Emitter, type EventName, type Listener } from "./change-feed.js";
 import {
-  type CallToolOptions,
+  type Completion,
+  type CompletionRequest,
   type ConnectDeps,
   connectMcp,
   type McpConnection,
   type McpEndpointConfig,
 } from "./connection.js";
+import type { EraVerdict } from "./era.js";
 import { McpConnectionError } from "./errors.js";
+import type { CallHooks, LoggingLevel } from "./hooks.js";
 import type { SsrfGuard } from "./net/ssrf.js";
 
 export interface ConnectionPoolOptions {
@@ -115,6 +128,8 @@ interface Entry {
   timer: NodeJS.Timeout | null;
   /** Replaced or evicted: close as soon as no call is in flight, never reconnect. */
   retired: boolean;
+  /** The era verdict handed to the next connect. */
+  verdict: EraVerdict | undefined;
   handle: PooledConnection;
 }
 
@@ -122,8 +137,25 @@ function isSessionLost(err: unknown, conn: McpConnection): boolean {
   return conn.isClosed || (err instanceof McpConnectionError && err.sessionLost);
 }
 
+function isStaleEra(err: unknown): boolean {
+  return err instanceof McpConnectionError && err.staleEra;
+}
+
+const EVENTS: EventName[] = [
+  "resource_updated",
+  "tools_changed",
+  "prompts_changed",
+  "resources_changed",
+  "log",
+];
+
 /** The stable object handed to callers; forwards to the entry's current connection. */
 class PooledConnection implements McpConnection {
+  private readonly events = new Emitter();
+  private readonly subscriptions = new Set<string>();
+  private logLevel: LoggingLevel | undefined;
+  private watching = false;
+
   constructor(
     private readonly pool: Pool,
     private readonly entry: Entry,
@@ -140,17 +172,39 @@ class PooledConnection implements McpConnection {
   get protocolVersion() {
     return this.current.protocolVersion;
   }
+  get era() {
+    return this.current.era;
+  }
+  get eraVerdict() {
+    return this.current.eraVerdict;
+  }
   get transport() {
     return this.current.transport;
   }
   get handshakeMs() {
     return this.current.handshakeMs;
   }
+  get capabilities() {
+    return this.current.capabilities;
+  }
   get isClosed() {
     return this.entry.conn?.isClosed ?? true;
   }
   get client(): Client {
     return this.current.client;
+  }
+
+  /** Takes over a new underlying connection: events flow to this handle, its settings are applied again. */
+  attach(conn: McpConnection): void {
+    for (const event of EVENTS) {
+      conn.on(event, (value) => this.events.emit(event, value as never));
+    }
+    const restore = async () => {
+      if (this.logLevel) await conn.setLogLevel(this.logLevel);
+      if (this.watching) await conn.watchChanges();
+      for (const uri of this.subscriptions) await conn.subscribeResource(uri);
+    };
+    if (this.logLevel || this.watching || this.subscriptions.size > 0) void restore().catch(() => undefined);
   }
 
   private async live(): Promise<McpConnection> {
@@ -164,7 +218,9 @@ class PooledConnection implements McpConnection {
     try {
       return await op(c);
     } catch (err) {
-      if (!isSessionLost(err, c) || this.entry.retired) throw err;
+      if (this.entry.retired) throw err;
+      if (isStaleEra(err)) return op(await this.pool.reconnect(this.entry, c, { forgetEra: true }));
+      if (!isSessionLost(err, c)) throw err;
       const fresh = await this.pool.reconnect(this.entry, c);
       return op(fresh);
     }
@@ -173,10 +229,13 @@ class PooledConnection implements McpConnection {
   listTools(): Promise<Tool[]> {
     return this.idempotent(listTools);
   }
+  cachedTools(): readonly Tool[] | undefined {
+    return this.entry.conn?.cachedTools();
+  }
   listResources(): Promise<Resource[]> {
     return this.idempotent(listResources);
   }
-  listResourceTemplates(): Promise<ResourceTemplate[]> {
+  listResourceTemplates(): Promise<ResourceTemplateType[]> {
     return this.idempotent(listResourceTemplates);
   }
   listPrompts(): Promise<Prompt[]> {
@@ -185,17 +244,48 @@ class PooledConnection implements McpConnection {
   ping(): Promise<number> {
     return this.idempotent(ping);
   }
+  complete(request: CompletionRequest): Promise<Completion> {
+    return this.idempotent((c) => c.complete(request));
+  }
+  /** Reads and prompt gets are idempotent: resent once after a lost session, like the lists. */
+  readResource(uri: string, hooks?: CallHooks): Promise<ReadResourceResult> {
+    return this.idempotent((c) => c.readResource(uri, hooks));
+  }
+  getPrompt(name: string, args?: Record<string, string>, hooks?: CallHooks): Promise<GetPromptResult> {
+    return this.idempotent((c) => c.getPrompt(name, args, hooks));
+  }
+  async subscribeResource(uri: string): Promise<void> {
+    await this.idempotent((c) => c.subscribeResource(uri));
+    this.subscriptions.add(uri);
+  }
+  async unsubscribeResource(uri: string): Promise<void> {
+    this.subscriptions.delete(uri);
+    await this.idempotent((c) => c.unsubscribeResource(uri));
+  }
+  async setLogLevel(level: LoggingLevel): Promise<void> {
+    await this.idempotent((c) => c.setLogLevel(level));
+    this.logLevel = level;
+  }
+  async watchChanges(): Promise<void> {
+    await this.idempotent((c) => c.watchChanges());
+    this.watching = true;
+  }
+  on<K extends EventName>(event: K, listener: Listener<K>): () => void {
+    return this.events.on(event, listener);
+  }
 
-  async callTool(
-    name: string,
-    args?: Record<string, unknown>,
-    opts?: CallToolOptions,
-  ): Promise<CallToolResult> {
+  async callTool(name: string, args?: Record<string, unknown>, hooks?: CallHooks): Promise<CallToolResult> {
     const c = await this.live();
     try {
-      return await c.callTool(name, args, opts);
+      return await c.callTool(name, args, hooks);
     } catch (err) {
-      if (!isSessionLost(err, c) || this.entry.retired) throw err;
+      if (this.entry.retired) throw err;
+      // The server refused the request for its protocol era: nothing ran, so resend it once.
+      if (isStaleEra(err)) {
+        const fresh = await this.pool.reconnect(this.entry, c, { forgetEra: true });
+        return fresh.callTool(name, args, hooks);
+      }
+      if (!isSessionLost(err, c)) throw err;
       // Re-initialise so the next call works, but do not retry: the tool may already have run.
       let reconnected = true;
       try {
@@ -294,6 +384,7 @@ class Pool implements ConnectionPool {
       inFlight: 0,
       timer: null,
       retired: false,
+      verdict: cfg.era,
       handle: undefined as unknown as PooledConnection,
     };
     entry.handle = new PooledConnection(this, entry);
@@ -320,9 +411,13 @@ class Pool implements ConnectionPool {
   /**
    * Ensures `entry` has a live connection. `failed` is the connection the caller saw fail (or null);
    * if another caller already replaced it, the replacement is returned. Concurrent callers share one
-   * in-flight connect.
+   * in-flight connect. `forgetEra` drops the remembered era verdict (it proved stale).
    */
-  reconnect(entry: Entry, failed: McpConnection | null): Promise<McpConnection> {
+  reconnect(
+    entry: Entry,
+    failed: McpConnection | null,
+    opts: { forgetEra?: boolean } = {},
+  ): Promise<McpConnection> {
     if (entry.conn !== null && entry.conn !== failed && !entry.conn.isClosed)
       return Promise.resolve(entry.conn);
     if (entry.connecting) return entry.connecting;
@@ -335,7 +430,8 @@ class Pool implements ConnectionPool {
       this.counters.reconnects++;
       void old.close().catch(() => undefined);
     }
-    const p = this.connectFn(entry.cfg, this.deps).then(
+    if (opts.forgetEra) entry.verdict = undefined;
+    const p = this.connectFn({ ...entry.cfg, era: entry.verdict }, this.deps).then(
       (conn) => {
         entry.connecting = null;
         this.counters.connects++;
@@ -344,6 +440,8 @@ class Pool implements ConnectionPool {
           throw new McpConnectionError("SERVER_ERROR", "The MCP connection was closed.");
         }
         entry.conn = conn;
+        entry.verdict = conn.eraVerdict;
+        entry.handle.attach(conn);
         return conn;
       },
       (err: unknown) => {

@@ -32,7 +32,7 @@ describe("POST /servers/test", () => {
     expect(res.status).toBe(200);
     expect(res.body.status).toBe("success");
     expect(res.body.message).toMatch(
-      /^Connected to mcpdeck-demo \d+\.\d+\.\d+ over streamable HTTP \(protocol \d{4}-\d{2}-\d{2}\): \d+ tools, handshake \d+ ms\.$/,
+      /^Connected to mcpdeck-demo \d+\.\d+\.\d+ over streamable HTTP \(protocol \d{4}-\d{2}-\d{2}, (modern|legacy) era\): \d+ tools, handshake \d+ ms\.$/,
     );
     expect(Number(/: (\d+) tools/.exec(res.body.message)![1])).toBeGreaterThanOrEqual(6);
   });

@@ -2,25 +2,37 @@ import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import type { OAuthCredentials } from "@mcpdeck/contracts";
 import { type Database, mcpServers } from "@mcpdeck/db";
 import {
+  discoverAuthorizationServerMetadata,
   discoverOAuthServerInfo,
+  type FetchLike,
+  type OAuthClientInformationContext,
+  type OAuthClientMetadata,
   type OAuthClientProvider,
+  type OAuthDiscoveryState,
+  type OAuthTokens,
   refreshAuthorization,
-} from "@modelcontextprotocol/sdk/client/auth.js";
-import type {
-  OAuthClientInformationMixed,
-  OAuthClientMetadata,
-  OAuthTokens,
-} from "@modelcontextprotocol/sdk/shared/auth.js";
-import type { FetchLike } from "@modelcontextprotocol/sdk/shared/transport.js";
+  type StoredOAuthClientInformation,
+  type StoredOAuthTokens,
+} from "@modelcontextprotocol/client";
 import { and, eq, isNull, lt, or } from "drizzle-orm";
 import type { Clock } from "../clock.js";
 import type { CredentialCipher } from "../crypto/credentials.js";
+import type { OAuthUrls } from "./oauth-urls.js";
 
-/** What mcpdeck keeps per OAuth-protected server, encrypted in `mcp_servers.oauth_state`. */
+/**
+ * What mcpdeck keeps per OAuth-protected server, encrypted in `mcp_servers.oauth_state`. Client
+ * registrations are keyed by the authorization server's issuer, and tokens carry the issuer that
+ * issued them (the SDK stamps it): credentials from one authorization server are never offered to
+ * another (if the server's protected-resource metadata starts naming a different one).
+ */
 export interface StoredOAuthState {
-  client?: OAuthClientInformationMixed;
-  tokens?: OAuthTokens & { obtained_at: number };
+  clients?: Record<string, StoredOAuthClientInformation>;
+  /** Stored before registrations were keyed by issuer; used for any issuer, then re-keyed. */
+  client?: StoredOAuthClientInformation;
+  tokens?: StoredOAuthTokens & { obtained_at: number };
   code_verifier?: string;
+  /** Discovery results of the flow in progress (binds the callback to the same authorization server). */
+  discovery?: OAuthDiscoveryState;
   /** Set when the server refused our tokens: the user must authorize again. */
   needs_authorization?: boolean;
 }
@@ -32,7 +44,10 @@ const REFRESH_LEASE_MS = 30_000;
 const withoutObtainedAt = ({
   obtained_at: _obtainedAt,
   ...tokens
-}: NonNullable<StoredOAuthState["tokens"]>): OAuthTokens => tokens;
+}: NonNullable<StoredOAuthState["tokens"]>): StoredOAuthTokens => tokens;
+
+/** Issuers match ignoring one trailing slash (as the SDK compares them, RFC 8414 §3.3). */
+const sameIssuer = (a: string, b: string) => a.replace(/\/$/, "") === b.replace(/\/$/, "");
 
 export const oauthStateAad = (serverId: string, userId: string) =>
   `mcp_servers:${serverId}:${userId}:oauth_state`;
@@ -77,9 +92,14 @@ export function createOAuthStateCodec(secret: Buffer, clock: Clock) {
 export type OAuthStateCodec = ReturnType<typeof createOAuthStateCodec>;
 
 /**
- * The SDK's OAuthClientProvider over one registered server's row: registration, PKCE verifier and
- * tokens are read from and written to the database, encrypted; nothing is kept only in memory, so
- * any API process can finish a flow another one started.
+ * The SDK's OAuthClientProvider over one registered server's row: registrations, PKCE verifier,
+ * discovery state and tokens are read from and written to the database, encrypted; nothing is kept
+ * only in memory, so any API process can finish a flow another one started.
+ *
+ * Which client mcpdeck is to an authorization server, in the SDK's order: the pre-registered
+ * client when the server's credentials name one; else the Client ID Metadata Document's URL when
+ * the authorization server advertises `client_id_metadata_document_supported` (and PUBLIC_URL is
+ * https); else dynamic client registration.
  */
 export class DbOAuthProvider implements OAuthClientProvider {
   /** The authorization URL the SDK asked us to send the user to (returned by oauth/start). */
@@ -93,7 +113,7 @@ export class DbOAuthProvider implements OAuthClientProvider {
       cipher: CredentialCipher;
       states: OAuthStateCodec;
       clock: Clock;
-      redirectUri: string;
+      urls: OAuthUrls;
       fetchFn: FetchLike;
     },
     private readonly server: {
@@ -105,13 +125,17 @@ export class DbOAuthProvider implements OAuthClientProvider {
   ) {}
 
   get redirectUrl(): string {
-    return this.deps.redirectUri;
+    return this.deps.urls.callback;
+  }
+
+  get clientMetadataUrl(): string | undefined {
+    return this.deps.urls.clientMetadataUrl;
   }
 
   get clientMetadata(): OAuthClientMetadata {
     return {
       client_name: "mcpdeck",
-      redirect_uris: [this.deps.redirectUri],
+      redirect_uris: [this.deps.urls.callback],
       grant_types: ["authorization_code", "refresh_token"],
       response_types: ["code"],
       token_endpoint_auth_method: this.server.credentials?.client_secret ? "client_secret_post" : "none",
@@ -143,20 +167,44 @@ export class DbOAuthProvider implements OAuthClientProvider {
       .where(and(eq(mcpServers.id, this.server.id), eq(mcpServers.userId, this.server.userId)));
   }
 
-  async clientInformation(): Promise<OAuthClientInformationMixed | undefined> {
-    if (this.server.credentials?.client_id) {
+  async clientInformation(
+    ctx?: OAuthClientInformationContext,
+  ): Promise<StoredOAuthClientInformation | undefined> {
+    const configured = this.server.credentials;
+    if (configured?.client_id) {
+      // Pre-registered for this server's authorization server, whichever issuer it names.
       return {
-        client_id: this.server.credentials.client_id,
-        ...(this.server.credentials.client_secret
-          ? { client_secret: this.server.credentials.client_secret }
-          : {}),
+        client_id: configured.client_id,
+        ...(configured.client_secret ? { client_secret: configured.client_secret } : {}),
+        ...(ctx ? { issuer: ctx.issuer } : {}),
       };
     }
-    return (await this.load()).client;
+    const state = await this.load();
+    if (!ctx) return undefined;
+    const stored = Object.entries(state.clients ?? {}).find(([issuer]) =>
+      sameIssuer(issuer, ctx.issuer),
+    )?.[1];
+    return stored ?? state.client;
   }
 
-  async saveClientInformation(client: OAuthClientInformationMixed): Promise<void> {
-    await this.update((s) => ({ ...s, client }));
+  async saveClientInformation(
+    client: StoredOAuthClientInformation,
+    ctx?: OAuthClientInformationContext,
+  ): Promise<void> {
+    const issuer = ctx?.issuer ?? client.issuer;
+    if (issuer === undefined) return;
+    await this.update(({ client: _unkeyed, ...s }) => ({
+      ...s,
+      clients: { ...s.clients, [issuer]: client },
+    }));
+  }
+
+  async saveDiscoveryState(discovery: OAuthDiscoveryState): Promise<void> {
+    await this.update((s) => ({ ...s, discovery }));
+  }
+
+  async discoveryState(): Promise<OAuthDiscoveryState | undefined> {
+    return (await this.load()).discovery;
   }
 
   /**
@@ -164,11 +212,12 @@ export class DbOAuthProvider implements OAuthClientProvider {
    * behind one shared promise, keeps concurrent requests from each spending the (rotating) refresh
    * token — which would leave all but one of them holding a dead token.
    */
-  async tokens(): Promise<OAuthTokens | undefined> {
+  async tokens(ctx?: OAuthClientInformationContext): Promise<StoredOAuthTokens | undefined> {
     const state = await this.load();
     if (!state.tokens || state.needs_authorization) return undefined;
     const obtainedAt = state.tokens.obtained_at;
     const tokens = withoutObtainedAt(state.tokens);
+    if (ctx && tokens.issuer && !sameIssuer(tokens.issuer, ctx.issuer)) return undefined;
     if (tokens.expires_in && tokens.refresh_token) {
       const lifetimeMs = tokens.expires_in * 1000;
       const margin = Math.min(30_000, lifetimeMs / 4);
@@ -187,7 +236,7 @@ export class DbOAuthProvider implements OAuthClientProvider {
    * at a time; the others wait for it and use the tokens it stored. The stored refresh token is
    * re-read before spending it: a rotated token is never sent twice.
    */
-  private async refreshNow(refreshToken: string): Promise<OAuthTokens | undefined> {
+  private async refreshNow(refreshToken: string): Promise<StoredOAuthTokens | undefined> {
     const waitUntil = Date.now() + REFRESH_LEASE_MS;
     for (;;) {
       const current = (await this.load()).tokens;
@@ -197,26 +246,40 @@ export class DbOAuthProvider implements OAuthClientProvider {
       await new Promise((r) => setTimeout(r, 50));
     }
     try {
-      const current = (await this.load()).tokens;
+      const state = await this.load();
+      const current = state.tokens;
       if (current && current.refresh_token !== refreshToken) return withoutObtainedAt(current);
-      const client = await this.clientInformation();
+      // The authorization server the flow found, else discovered again; its issuer must be the one
+      // that issued the tokens (validated metadata: the SDK checks the issuer it echoes).
+      const discovered = state.discovery?.authorizationServerUrl
+        ? {
+            authorizationServerUrl: state.discovery.authorizationServerUrl,
+            authorizationServerMetadata:
+              state.discovery.authorizationServerMetadata ??
+              (await discoverAuthorizationServerMetadata(state.discovery.authorizationServerUrl, {
+                fetchFn: this.deps.fetchFn,
+              })),
+          }
+        : await discoverOAuthServerInfo(this.server.url, { fetchFn: this.deps.fetchFn });
+      const issuer = discovered.authorizationServerMetadata?.issuer ?? discovered.authorizationServerUrl;
+      if (current?.issuer && !sameIssuer(current.issuer, issuer)) return undefined;
+      const client = await this.clientInformation({ issuer });
       if (!client) return undefined;
-      const info = await discoverOAuthServerInfo(this.server.url, { fetchFn: this.deps.fetchFn });
-      const fresh = await refreshAuthorization(info.authorizationServerUrl, {
-        ...(info.authorizationServerMetadata ? { metadata: info.authorizationServerMetadata } : {}),
+      const fresh = await refreshAuthorization(discovered.authorizationServerUrl, {
+        ...(discovered.authorizationServerMetadata
+          ? { metadata: discovered.authorizationServerMetadata }
+          : {}),
         clientInformation: client,
         refreshToken,
         fetchFn: this.deps.fetchFn,
       });
-      // Keep the issuer stamp the SDK put on the tokens, so it can tell which server they belong to.
-      const issuer =
-        (current as { issuer?: string } | undefined)?.issuer ?? info.authorizationServerMetadata?.issuer;
-      await this.saveTokens({
+      const stored: StoredOAuthTokens = {
         ...fresh,
         refresh_token: fresh.refresh_token ?? refreshToken,
-        ...(issuer ? { issuer } : {}),
-      });
-      return fresh;
+        issuer,
+      };
+      await this.saveTokens(stored);
+      return stored;
     } catch {
       // Leave it to the transport: a 401 runs the SDK's own recovery, ending in "authorization required".
       return undefined;
@@ -253,7 +316,7 @@ export class DbOAuthProvider implements OAuthClientProvider {
     return Boolean(s.tokens) && !s.needs_authorization;
   }
 
-  async saveTokens(tokens: OAuthTokens): Promise<void> {
+  async saveTokens(tokens: StoredOAuthTokens): Promise<void> {
     await this.update((s) => ({
       ...s,
       tokens: { ...tokens, obtained_at: this.deps.clock.now().getTime() },
@@ -282,8 +345,12 @@ export class DbOAuthProvider implements OAuthClientProvider {
         delete next.tokens;
         next.needs_authorization = true;
       }
-      if (scope === "all" || scope === "client") delete next.client;
+      if (scope === "all" || scope === "client") {
+        delete next.client;
+        delete next.clients;
+      }
       if (scope === "all" || scope === "verifier") delete next.code_verifier;
+      if (scope === "all" || scope === "discovery") delete next.discovery;
       return next;
     });
   }

@@ -1,7 +1,13 @@
 import {
+  ClientMetadataDocument,
+  CompleteInput,
+  CompleteOutput,
   DeleteServerOutput,
+  GetPromptInput,
+  GetPromptOutput,
   ListPromptsOutput,
   ListResourcesOutput,
+  ListResourceTemplatesOutput,
   ListServersInput,
   ListServersOutput,
   ListToolsOutput,
@@ -11,6 +17,8 @@ import {
   McpServerUpdate,
   OAuthCallbackInput,
   OAuthStartOutput,
+  ReadResourceInput,
+  ReadResourceOutput,
   ServerId,
   ServerIdInput,
   ServerStatusOutput,
@@ -18,6 +26,7 @@ import {
 } from "@mcpdeck/contracts";
 import { z } from "zod";
 import { protectedProcedure, publicProcedure } from "../trpc.js";
+import { CALLBACK_ROUTE, CLIENT_METADATA_ROUTE } from "./oauth-urls.js";
 
 const tags = ["servers"];
 
@@ -135,10 +144,36 @@ export const serversRouter = {
     .output(ListResourcesOutput)
     .query(({ ctx, input }) => ctx.services.servers.listResources(ctx.user.id, input.server_id)),
 
+  resourceTemplates: protectedProcedure
+    .input(ServerIdInput)
+    .output(ListResourceTemplatesOutput)
+    .query(({ ctx, input }) => ctx.services.servers.listResourceTemplates(ctx.user.id, input.server_id)),
+
+  readResource: protectedProcedure
+    .input(ReadResourceInput)
+    .output(ReadResourceOutput)
+    .query(({ ctx, input }) => ctx.services.servers.readResource(ctx.user.id, input.server_id, input.uri)),
+
   prompts: protectedProcedure
     .input(ServerIdInput)
     .output(ListPromptsOutput)
     .query(({ ctx, input }) => ctx.services.servers.listPrompts(ctx.user.id, input.server_id)),
+
+  getPrompt: protectedProcedure
+    .input(GetPromptInput)
+    .output(GetPromptOutput)
+    .query(({ ctx, input }) =>
+      ctx.services.servers.getPrompt(ctx.user.id, input.server_id, input.name, input.arguments),
+    ),
+
+  /** Suggestions for a prompt argument or a resource template variable. */
+  complete: protectedProcedure
+    .input(CompleteInput)
+    .output(CompleteOutput)
+    .query(({ ctx, input }) => {
+      const { server_id, ...request } = input;
+      return ctx.services.servers.complete(ctx.user.id, server_id, request);
+    }),
 
   oauthStart: protectedProcedure
     .meta({
@@ -155,16 +190,33 @@ export const serversRouter = {
 };
 
 export const oauthRouter = {
+  /** mcpdeck's Client ID Metadata Document: its URL is mcpdeck's client_id where supported. */
+  clientMetadata: publicProcedure
+    .meta({
+      openapi: {
+        method: "GET",
+        path: CLIENT_METADATA_ROUTE,
+        tags,
+        summary: "OAuth Client ID Metadata Document (mcpdeck's client_id URL)",
+      },
+    })
+    .input(z.void())
+    .output(ClientMetadataDocument)
+    .query(({ ctx }) => {
+      ctx.response.headers["cache-control"] = "public, max-age=3600";
+      return ctx.services.servers.clientMetadataDocument();
+    }),
+
   callback: publicProcedure
     .meta({
       openapi: {
         method: "GET",
-        path: "/oauth/callback",
+        path: CALLBACK_ROUTE,
         tags,
         summary: "OAuth redirect target; 302 back to the web client",
       },
     })
-    .input(OAuthCallbackInput)
+    .input(OAuthCallbackInput.extend({ iss: z.string().max(2048).optional() }))
     .output(z.object({ location: z.string() }))
     .query(async ({ ctx, input }) => {
       const location = await ctx.services.servers.finishOAuth(input);

@@ -1,5 +1,6 @@
 import {
   type AuthMethod,
+  type CompleteInput,
   type CursorPosition,
   encodeCursor,
   type McpServer,
@@ -14,21 +15,32 @@ import { type Database, isUniqueViolation, mcpServers, newId } from "@mcpdeck/db
 import {
   type ConnectionPool,
   connectMcp,
+  describeEra,
   type McpConnection,
   McpConnectionError,
   type McpEndpointConfig,
+  parseEraVerdict,
   redact,
   SsrfError,
   type SsrfGuard,
 } from "@mcpdeck/mcp";
-import { auth as runOAuth } from "@modelcontextprotocol/sdk/client/auth.js";
+import { auth as runOAuth } from "@modelcontextprotocol/client";
 import { and, asc, eq, gt, or } from "drizzle-orm";
 import type { Clock } from "../clock.js";
-import type { Config } from "../config/config.js";
 import type { CredentialCipher } from "../crypto/credentials.js";
 import { AppError, notFound } from "../errors.js";
 import { insertServer } from "./insert.js";
 import { DbOAuthProvider, type OAuthStateCodec } from "./oauth.js";
+import type { OAuthUrls } from "./oauth-urls.js";
+import {
+  toCompletion,
+  toPrompt,
+  toPromptMessages,
+  toResource,
+  toResourceContents,
+  toTemplate,
+  toTool,
+} from "./views.js";
 
 export type ServerRow = typeof mcpServers.$inferSelect;
 
@@ -67,17 +79,16 @@ function validateCredentials(authMethod: AuthMethod, credentials: unknown): Pars
 export interface ServerServiceDeps {
   db: Database;
   clock: Clock;
-  config: Config;
   cipher: CredentialCipher;
   guard: SsrfGuard;
   pool: ConnectionPool;
   oauthStates: OAuthStateCodec;
+  oauthUrls: OAuthUrls;
 }
 
 /** The MCP server registry: every query is scoped to its owner; another user's server is a 404. */
 export function createServerService(deps: ServerServiceDeps) {
-  const { db, clock, cipher, guard, pool } = deps;
-  const redirectUri = `${deps.config.publicUrl}/api/v1/oauth/callback`;
+  const { db, clock, cipher, guard, pool, oauthUrls } = deps;
 
   async function getOwned(userId: string, serverId: string): Promise<ServerRow> {
     const [row] = await db
@@ -149,7 +160,7 @@ export function createServerService(deps: ServerServiceDeps) {
     if (cached?.fingerprint === fingerprint) return cached.provider;
     const parsed = decryptCredentials(row);
     const provider = new DbOAuthProvider(
-      { db, cipher, states: deps.oauthStates, clock, redirectUri, fetchFn: oauthFetch(row) },
+      { db, cipher, states: deps.oauthStates, clock, urls: oauthUrls, fetchFn: oauthFetch(row) },
       {
         id: row.id,
         userId: row.userId,
@@ -161,14 +172,19 @@ export function createServerService(deps: ServerServiceDeps) {
     return provider;
   }
 
-  /** The connection-layer view of a stored server (credentials decrypted in memory only). */
+  /**
+   * The connection-layer view of a stored server (credentials decrypted in memory only), with the
+   * protocol era the last status check found (so the next connect skips the probe).
+   */
   function endpointFor(row: ServerRow): McpEndpointConfig {
     const parsed = decryptCredentials(row);
+    const era = parseEraVerdict((row.serverInfo as { era_verdict?: unknown } | null)?.era_verdict);
     return {
       url: row.url,
       authMethod: row.authMethod,
       timeoutSec: row.timeoutSec,
       sslVerify: row.sslVerify,
+      ...(era ? { era } : {}),
       ...(parsed.auth_method === "api_key" ? { apiKey: parsed.credentials } : {}),
       ...(parsed.auth_method === "oauth" ? { oauthProvider: oauthProvider(row) } : {}),
     };
@@ -337,7 +353,7 @@ export function createServerService(deps: ServerServiceDeps) {
       const transport = connection.transport === "sse" ? "legacy SSE" : "streamable HTTP";
       return {
         status: "success" as const,
-        message: `Connected to ${info.name} ${info.version} over ${transport} (protocol ${connection.protocolVersion}): ${tools.length} tool${tools.length === 1 ? "" : "s"}, handshake ${Math.round(connection.handshakeMs)} ms.`,
+        message: `Connected to ${info.name} ${info.version} over ${transport} (protocol ${connection.protocolVersion}, ${describeEra(connection.era)}): ${tools.length} tool${tools.length === 1 ? "" : "s"}, handshake ${Math.round(connection.handshakeMs)} ms.`,
       };
     } catch (error) {
       throw connectionFailure(error, "test");
@@ -357,44 +373,52 @@ export function createServerService(deps: ServerServiceDeps) {
   }
 
   async function listTools(userId: string, serverId: string) {
-    const tools = await live(userId, serverId, (c) => c.listTools());
-    return {
-      tools: tools.map((t) => ({
-        name: t.name,
-        ...(t.title ? { title: t.title } : {}),
-        ...(t.description ? { description: t.description } : {}),
-        input_schema: t.inputSchema as Record<string, unknown>,
-      })),
-    };
+    return { tools: (await live(userId, serverId, (c) => c.listTools())).map(toTool) };
   }
 
   async function listResources(userId: string, serverId: string) {
-    const resources = await live(userId, serverId, (c) => c.listResources());
-    return {
-      resources: resources.map((r) => ({
-        uri: r.uri,
-        name: r.name,
-        ...(r.title ? { title: r.title } : {}),
-        ...(r.description ? { description: r.description } : {}),
-        ...(r.mimeType ? { mime_type: r.mimeType } : {}),
-      })),
-    };
+    return { resources: (await live(userId, serverId, (c) => c.listResources())).map(toResource) };
+  }
+
+  async function listResourceTemplates(userId: string, serverId: string) {
+    const templates = await live(userId, serverId, (c) => c.listResourceTemplates());
+    return { resource_templates: templates.map(toTemplate) };
+  }
+
+  async function readResource(userId: string, serverId: string, uri: string) {
+    const result = await live(userId, serverId, (c) => c.readResource(uri));
+    return { contents: result.contents.map(toResourceContents) };
   }
 
   async function listPrompts(userId: string, serverId: string) {
-    const prompts = await live(userId, serverId, (c) => c.listPrompts());
+    return { prompts: (await live(userId, serverId, (c) => c.listPrompts())).map(toPrompt) };
+  }
+
+  async function getPrompt(
+    userId: string,
+    serverId: string,
+    name: string,
+    args: Record<string, string> = {},
+  ) {
+    const result = await live(userId, serverId, (c) => c.getPrompt(name, args));
     return {
-      prompts: prompts.map((p) => ({
-        name: p.name,
-        ...(p.title ? { title: p.title } : {}),
-        ...(p.description ? { description: p.description } : {}),
-        arguments: (p.arguments ?? []).map((a) => ({
-          name: a.name,
-          ...(a.description ? { description: a.description } : {}),
-          ...(a.required !== undefined ? { required: a.required } : {}),
-        })),
-      })),
+      ...(result.description ? { description: result.description } : {}),
+      messages: toPromptMessages(result.messages),
     };
+  }
+
+  async function complete(userId: string, serverId: string, input: Omit<CompleteInput, "server_id">) {
+    const completion = await live(userId, serverId, (c) =>
+      c.complete({
+        ref:
+          input.ref.type === "prompt"
+            ? { type: "ref/prompt", name: input.ref.name }
+            : { type: "ref/resource", uri: input.ref.uri_template },
+        argument: input.argument,
+        ...(input.context ? { context: { arguments: input.context } } : {}),
+      }),
+    );
+    return toCompletion(completion);
   }
 
   async function startOAuth(userId: string, serverId: string) {
@@ -409,10 +433,12 @@ export function createServerService(deps: ServerServiceDeps) {
       );
     }
     await checkDestination(row.url);
-    // A fresh authorization starts from a clean slate (old tokens may be revoked).
+    // A fresh authorization starts from a clean slate (old tokens may be revoked, the server may
+    // name another authorization server now).
     providers.delete(row.id);
     const provider = oauthProvider(row);
     await provider.invalidateCredentials("tokens");
+    await provider.invalidateCredentials("discovery");
     try {
       const result = await runOAuth(provider, { serverUrl: row.url, fetchFn: oauthFetch(row) });
       if (result === "REDIRECT" && provider.authorizationUrl)
@@ -431,6 +457,8 @@ export function createServerService(deps: ServerServiceDeps) {
     code?: string | undefined;
     state: string;
     error?: string | undefined;
+    /** The authorization server's issuer (RFC 9207), checked against the one the flow started with. */
+    iss?: string | undefined;
   }) {
     const bound = deps.oauthStates.decode(input.state);
     if (!bound)
@@ -439,18 +467,19 @@ export function createServerService(deps: ServerServiceDeps) {
         "The authorization response is invalid or expired. Start the authorization again.",
       );
     const row = await getOwned(bound.userId, bound.serverId);
-    const web = new URL(deps.config.publicUrl);
-    web.searchParams.set("server_id", row.id);
     if (input.error || !input.code) {
-      web.searchParams.set("oauth", "error");
-      web.searchParams.set("message", input.error ?? "no authorization code");
-      return web.toString();
+      return oauthUrls.webRedirect({
+        serverId: row.id,
+        result: "error",
+        message: input.error ?? "no authorization code",
+      });
     }
     const provider = oauthProvider(row);
     try {
       const result = await runOAuth(provider, {
         serverUrl: row.url,
         authorizationCode: input.code,
+        ...(input.iss !== undefined ? { iss: input.iss } : {}),
         fetchFn: oauthFetch(row),
       });
       if (result !== "AUTHORIZED") throw new Error("authorization was not completed");
@@ -459,17 +488,17 @@ export function createServerService(deps: ServerServiceDeps) {
         .set({ nextCheckAt: clock.now(), statusReason: null })
         .where(eq(mcpServers.id, row.id));
       await pool.retire(poolKey(row));
-      web.searchParams.set("oauth", "success");
+      return oauthUrls.webRedirect({ serverId: row.id, result: "success" });
     } catch (error) {
-      web.searchParams.set("oauth", "error");
-      web.searchParams.set(
-        "message",
-        error instanceof Error
-          ? redact(error.message, storedSecrets(row)).slice(0, 200)
-          : "token exchange failed",
-      );
+      return oauthUrls.webRedirect({
+        serverId: row.id,
+        result: "error",
+        message:
+          error instanceof Error
+            ? redact(error.message, storedSecrets(row)).slice(0, 200)
+            : "token exchange failed",
+      });
     }
-    return web.toString();
   }
 
   return {
@@ -481,9 +510,14 @@ export function createServerService(deps: ServerServiceDeps) {
     testConnection,
     listTools,
     listResources,
+    listResourceTemplates,
+    readResource,
     listPrompts,
+    getPrompt,
+    complete,
     startOAuth,
     finishOAuth,
+    clientMetadataDocument: () => oauthUrls.clientMetadataDocument(),
     withConnection,
     endpointFor,
     oauthProvider,

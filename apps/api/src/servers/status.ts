@@ -1,5 +1,5 @@
 import { type Database, type DbHandle, mcpServers, rowsOf, withTransaction } from "@mcpdeck/db";
-import { McpConnectionError, SsrfError } from "@mcpdeck/mcp";
+import { type EraVerdict, McpConnectionError, SsrfError } from "@mcpdeck/mcp";
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { FastifyBaseLogger } from "fastify";
 import type { Clock } from "../clock.js";
@@ -10,8 +10,18 @@ export interface ProbeResult {
   status: "online" | "offline" | "error";
   latencyMs?: number;
   reason?: string;
-  /** What the server said about itself at the last successful check. */
-  serverInfo?: { name: string; version: string; protocol_version: string; transport: string };
+  /**
+   * What the server said about itself at the last successful check, and the protocol era it speaks
+   * (`era_verdict` is handed back to the next connect, which then skips the era probe).
+   */
+  serverInfo?: {
+    name: string;
+    version: string;
+    protocol_version: string;
+    transport: string;
+    era: string;
+    era_verdict?: EraVerdict;
+  };
 }
 
 /** Failures that retrying will not fix without the user: shown as `error`, not `offline`. */
@@ -47,7 +57,13 @@ export function createStatusChecker(deps: {
       return await servers.withConnection(row, async (c) => ({
         status: "online" as const,
         latencyMs: Math.round(await c.ping()),
-        serverInfo: { ...c.serverInfo, protocol_version: c.protocolVersion, transport: c.transport },
+        serverInfo: {
+          ...c.serverInfo,
+          protocol_version: c.protocolVersion,
+          transport: c.transport,
+          era: c.era,
+          ...(c.eraVerdict ? { era_verdict: c.eraVerdict } : {}),
+        },
       }));
     } catch (error) {
       const code =

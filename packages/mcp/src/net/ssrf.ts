@@ -200,6 +200,23 @@ const NEXT_ADDRESS_CODES = new Set([
 ]);
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
+
+/**
+ * undici's own Response is not the global class, and the MCP SDK tells a Response from a string
+ * with `instanceof Response` (parsing OAuth error answers): hand out the global class.
+ */
+function asGlobalResponse(res: Response): Response {
+  if ((res as unknown) instanceof Response) return res;
+  const body = NULL_BODY_STATUSES.has(res.status) ? null : res.body;
+  const wrapped = new Response(body, {
+    status: res.status,
+    statusText: res.statusText,
+    headers: res.headers,
+  });
+  Object.defineProperty(wrapped, "url", { value: res.url });
+  return wrapped;
+}
 const ALWAYS_SENSITIVE = ["authorization", "cookie", "proxy-authorization"];
 
 export function createSsrfGuard(options: SsrfGuardOptions): SsrfGuard {
@@ -398,9 +415,9 @@ export function createSsrfGuard(options: SsrfGuardOptions): SsrfGuard {
           url,
           requestInit as Parameters<typeof undiciFetch>[1],
         )) as unknown as Response;
-        if (mode === "manual" || !REDIRECT_STATUSES.has(response.status)) return response;
+        if (mode === "manual" || !REDIRECT_STATUSES.has(response.status)) return asGlobalResponse(response);
         const location = response.headers.get("location");
-        if (location === null) return response;
+        if (location === null) return asGlobalResponse(response);
         await response.body?.cancel().catch(() => undefined);
         if (mode === "error") throw new TypeError(`Redirect to ${location} refused (redirect: "error")`);
         if (redirects >= maxRedirects) throw new TypeError(`Too many redirects (more than ${maxRedirects})`);

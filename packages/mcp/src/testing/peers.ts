@@ -1,6 +1,8 @@
 /**
- * Test-only MCP peers on loopback: a real SDK McpServer over Streamable HTTP (optionally TLS and/or
- * API-key protected), a legacy SSE-only SDK server, and deliberately broken HTTP peers.
+ * Test-only legacy-era MCP peers on loopback, built on SDK 1.x (the reference implementation of the
+ * 2025-11-25 era): a McpServer over Streamable HTTP with sessions (optionally TLS and/or API-key
+ * protected, optionally with the feature tools of features.ts), a legacy SSE-only server, and
+ * deliberately broken HTTP peers. The modern-era peer is in modern-peer.ts.
  * Every server listens on 127.0.0.1 only.
  */
 import { execFileSync } from "node:child_process";
@@ -11,10 +13,16 @@ import https from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import {
+  InMemoryTaskMessageQueue,
+  InMemoryTaskStore,
+} from "@modelcontextprotocol/sdk/experimental/tasks/stores/in-memory.js";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { SSEServerTransport } from "@modelcontextprotocol/sdk/server/sse.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import { z } from "zod";
+import { type FeatureState, newFeatureState } from "./features.js";
+import { LEGACY_FEATURE_CAPABILITIES, registerLegacyFeatures } from "./legacy-features.js";
 
 export interface Peer {
   url: string;
@@ -22,9 +30,21 @@ export interface Peer {
   close(): Promise<void>;
 }
 
-/** A tiny MCP server with a few tools (one sends progress), a resource and a prompt. */
-export function createTestMcpServer(name = "test-peer"): McpServer {
-  const server = new McpServer({ name, version: "1.2.3" });
+/**
+ * A tiny MCP server with a few tools (one sends progress), a resource and a prompt; with `features`,
+ * also the feature tools, resources and prompt of features.ts, keeping their state there.
+ */
+export function createTestMcpServer(name = "test-peer", features?: FeatureState): McpServer {
+  const server = features
+    ? new McpServer(
+        { name, version: "1.2.3" },
+        {
+          capabilities: LEGACY_FEATURE_CAPABILITIES,
+          taskStore: new InMemoryTaskStore(),
+          taskMessageQueue: new InMemoryTaskMessageQueue(),
+        },
+      )
+    : new McpServer({ name, version: "1.2.3" });
   server.registerTool(
     "echo",
     { description: "Echo the text back", inputSchema: { text: z.string() } },
@@ -72,6 +92,7 @@ export function createTestMcpServer(name = "test-peer"): McpServer {
   server.registerPrompt("greet", { description: "Greets" }, async () => ({
     messages: [{ role: "user", content: { type: "text", text: "hello" } }],
   }));
+  if (features) registerLegacyFeatures(server, features);
   return server;
 }
 
@@ -112,12 +133,15 @@ async function readJson(req: http.IncomingMessage): Promise<unknown> {
   return text === "" ? undefined : JSON.parse(text);
 }
 
-function isInitialize(body: unknown): boolean {
+function hasMethod(body: unknown, method: string): boolean {
   const msgs = Array.isArray(body) ? body : [body];
   return msgs.some(
-    (m) => typeof m === "object" && m !== null && (m as { method?: unknown }).method === "initialize",
+    (m) => typeof m === "object" && m !== null && (m as { method?: unknown }).method === method,
   );
 }
+
+const isInitialize = (body: unknown) => hasMethod(body, "initialize");
+const isDiscover = (body: unknown) => hasMethod(body, "server/discover");
 
 export interface StreamablePeerOptions {
   /** Fixed port (to restart a peer on the same port). */
@@ -130,10 +154,15 @@ export interface StreamablePeerOptions {
   path?: string;
   /** Answer `ping` with "method not found", like servers that do not implement it. */
   noPing?: boolean;
+  /** Serve the feature tools of features.ts (state per session, see `sessionStates`). */
+  features?: boolean;
 }
 
 export interface StreamablePeer extends Peer {
-  stats: { initialize: number; posts: number; deletes: number; rejectedAuth: number };
+  /** `probes`: modern-era `server/discover` probes (this legacy peer refuses them, as 1.x servers do). */
+  stats: { initialize: number; posts: number; deletes: number; rejectedAuth: number; probes: number };
+  /** Feature state of each session, in the order they were opened. */
+  sessionStates: FeatureState[];
   /** Headers of the most recent request. */
   lastHeaders: http.IncomingHttpHeaders | undefined;
   /** Drops every session (as if the server restarted) without closing sockets. */
@@ -143,7 +172,8 @@ export interface StreamablePeer extends Peer {
 export async function startStreamablePeer(opts: StreamablePeerOptions = {}): Promise<StreamablePeer> {
   const path = opts.path ?? "/mcp";
   const sessions = new Map<string, StreamableHTTPServerTransport>();
-  const stats = { initialize: 0, posts: 0, deletes: 0, rejectedAuth: 0 };
+  const stats = { initialize: 0, posts: 0, deletes: 0, rejectedAuth: 0, probes: 0 };
+  const sessionStates: FeatureState[] = [];
   const peer = { lastHeaders: undefined as http.IncomingHttpHeaders | undefined };
 
   const handler = async (req: http.IncomingMessage, res: http.ServerResponse) => {
@@ -194,12 +224,18 @@ export async function startStreamablePeer(opts: StreamablePeerOptions = {}): Pro
       transport.onclose = () => {
         if (transport.sessionId) sessions.delete(transport.sessionId);
       };
-      const mcp = createTestMcpServer();
+      let state: FeatureState | undefined;
+      if (opts.features) {
+        state = newFeatureState();
+        sessionStates.push(state);
+      }
+      const mcp = createTestMcpServer("test-peer", state);
       if (opts.noPing) mcp.server.removeRequestHandler("ping");
       await mcp.connect(transport);
       await transport.handleRequest(req, res, body);
       return;
     }
+    if (isDiscover(body)) stats.probes++;
     res.writeHead(400, { "content-type": "application/json" }).end(
       JSON.stringify({
         jsonrpc: "2.0",
@@ -231,6 +267,7 @@ export async function startStreamablePeer(opts: StreamablePeerOptions = {}): Pro
     url: `${scheme}://127.0.0.1:${port}${path}`,
     port,
     stats,
+    sessionStates,
     get lastHeaders() {
       return peer.lastHeaders;
     },
@@ -243,9 +280,9 @@ export async function startStreamablePeer(opts: StreamablePeerOptions = {}): Pro
 }
 
 /** A legacy HTTP+SSE-only SDK server: GET /sse opens the stream, POST /messages?sessionId=…; POST /sse → 405. */
-export async function startLegacySsePeer(): Promise<
-  Peer & { stats: { streams: number; postsToSse: number } }
-> {
+export async function startLegacySsePeer(
+  opts: { features?: boolean } = {},
+): Promise<Peer & { stats: { streams: number; postsToSse: number } }> {
   const sessions = new Map<string, SSEServerTransport>();
   const stats = { streams: 0, postsToSse: 0 };
   const server = http.createServer((req, res) => {
@@ -255,7 +292,9 @@ export async function startLegacySsePeer(): Promise<
       const transport = new SSEServerTransport("/messages", res);
       sessions.set(transport.sessionId, transport);
       transport.onclose = () => sessions.delete(transport.sessionId);
-      void createTestMcpServer("legacy-sse-peer").connect(transport);
+      void createTestMcpServer("legacy-sse-peer", opts.features ? newFeatureState() : undefined).connect(
+        transport,
+      );
       return;
     }
     if (url.pathname === "/sse") {

@@ -1,0 +1,4 @@
+export * from "./features.js";
+export * from "./modern-peer.js";
+export * from "./oauth-peer.js";
+export * from "./peers.js";
