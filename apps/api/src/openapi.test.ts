@@ -27,6 +27,7 @@ describe("the OpenAPI document's security requirements", () => {
         "POST /auth/refresh",
         "POST /auth/logout",
         "GET /oauth/callback",
+        "GET /oauth/client-metadata.json",
         "GET /dev/outbox",
       ].sort(),
     );
