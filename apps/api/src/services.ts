@@ -11,13 +11,13 @@ import type { Config } from "./config/config.js";
 import { type CredentialCipher, createCredentialCipher } from "./crypto/credentials.js";
 import { createRateLimiter, type RateLimiter } from "./http/rate-limit.js";
 import { createMetrics, type Metrics } from "./metrics.js";
+import { createPlanner } from "./planning/index.js";
 import { registerDemoServer } from "./servers/demo.js";
 import { createOAuthStateCodec } from "./servers/oauth.js";
 import { createServerService, type ServerService } from "./servers/service.js";
 import { createStatusChecker, type StatusChecker } from "./servers/status.js";
 import { createSessionEngine, type SessionEngine } from "./sessions/engine.js";
 import { createEventLog, type EventLog } from "./sessions/events.js";
-import { commandsOnlyPlanner } from "./sessions/planner.js";
 import { createSessionStore, type SessionStore } from "./sessions/store.js";
 import { createToolAccess } from "./sessions/tools.js";
 import { createUserService, type UserService } from "./users/service.js";
@@ -133,6 +133,7 @@ export function createServices(opts: {
     hmacSecret: config.keys.hmacSecret,
     maxBytes: config.artifacts.maxBytes,
   });
+  const { planner, sampler } = createPlanner(config.llm, log, { now: () => clock.now() });
   const engine = createSessionEngine({
     db,
     dbHandle,
@@ -142,7 +143,8 @@ export function createServices(opts: {
     sessions,
     tools: createToolAccess(servers),
     artifacts,
-    planner: commandsOnlyPlanner,
+    planner,
+    sampler,
     config: config.sessions,
   });
   if (config.demoMcpUrl) {
