@@ -298,6 +298,26 @@ describe("model failures the person can act on", () => {
     expect(unusable.kind === "graph" && unusable.spec.nodes[0]!.tool).toBe("deleteIssue");
   });
 
+  it("says when the provider cannot be reached", async () => {
+    const gone = await startLlmStandIn("openai-compatible");
+    await gone.close();
+    const { planner } = createPlanner(
+      { provider: "openai-compatible", model: "llama3.1:8b", baseUrl: gone.baseUrl, contextTokens: 8192 },
+      log,
+      { now: () => TODAY, maxRetries: 0 },
+    );
+    const answer = await planner.plan({
+      request: "delete issue 7",
+      conversation: [],
+      tools: TRACKER_TOOLS,
+      signal: AbortSignal.timeout(10_000),
+    });
+    expect(answer.notice).toMatch(
+      /^The model \(llama3\.1:8b\) failed: the provider could not be reached \(.+\)\./,
+    );
+    expect(answer.kind === "graph" && answer.spec.nodes[0]!.tool).toBe("deleteIssue");
+  });
+
   it("keeps a big tool list within the model's budget, the request's tools first", async () => {
     const many = Array.from({ length: 400 }, (_, i) => ({
       name: `tool_${i}`,
