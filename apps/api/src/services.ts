@@ -13,6 +13,7 @@ import { type CredentialCipher, createCredentialCipher } from "./crypto/credenti
 import { createHealthCheck, type HealthCheck } from "./health/check.js";
 import { createRateLimiter, createRateLimits, type RateLimiter } from "./http/rate-limit.js";
 import { createMetrics, type Metrics } from "./metrics.js";
+import { createPlanner } from "./planning/index.js";
 import { registerDemoServer } from "./servers/demo.js";
 import { createOAuthStateCodec } from "./servers/oauth.js";
 import { createOAuthUrls } from "./servers/oauth-urls.js";
@@ -21,7 +22,6 @@ import { createStatusChecker, type StatusChecker } from "./servers/status.js";
 import { createStatusEvents, type StatusEvents } from "./servers/status-events.js";
 import { createSessionEngine, type SessionEngine } from "./sessions/engine.js";
 import { createEventLog, type EventLog } from "./sessions/events.js";
-import { commandsOnlyPlanner } from "./sessions/planner.js";
 import { createSessionStore, type SessionStore } from "./sessions/store.js";
 import { createToolAccess } from "./sessions/tools.js";
 import { createUserService, type UserService } from "./users/service.js";
@@ -142,6 +142,7 @@ export function createServices(opts: {
     hmacSecret: config.keys.hmacSecret,
     maxBytes: config.artifacts.maxBytes,
   });
+  const { planner, sampler } = createPlanner(config.llm, log, { now: () => clock.now() });
   const engine = createSessionEngine({
     db,
     dbHandle,
@@ -151,7 +152,8 @@ export function createServices(opts: {
     sessions,
     tools: createToolAccess(servers),
     artifacts,
-    planner: commandsOnlyPlanner,
+    planner,
+    sampler,
     config: config.sessions,
   });
   if (config.demoMcpUrl) {

@@ -240,3 +240,88 @@ describe("loadConfig", () => {
     ).toBe(false);
   });
 });
+
+describe("the planner's model", () => {
+  it("is the built-in planner unless LLM_PROVIDER is set", () => {
+    expect(loadConfig({ MCPDECK_DATA_DIR: tempDir() }).llm).toBeUndefined();
+  });
+
+  it("reads provider, model, base URL, the provider's key and a context budget", () => {
+    const dir = tempDir();
+    expect(
+      loadConfig({
+        MCPDECK_DATA_DIR: dir,
+        LLM_PROVIDER: "openai",
+        LLM_MODEL: "gpt-4o-mini",
+        OPENAI_API_KEY: "sk-1",
+      }).llm,
+    ).toEqual({ provider: "openai", model: "gpt-4o-mini", apiKey: "sk-1", contextTokens: 128_000 });
+    expect(
+      loadConfig({
+        MCPDECK_DATA_DIR: dir,
+        LLM_PROVIDER: "anthropic",
+        LLM_MODEL: "claude-sonnet-4-5",
+        ANTHROPIC_API_KEY: "a-1",
+        LLM_CONTEXT_TOKENS: "50000",
+      }).llm,
+    ).toEqual({ provider: "anthropic", model: "claude-sonnet-4-5", apiKey: "a-1", contextTokens: 50_000 });
+    expect(
+      loadConfig({
+        MCPDECK_DATA_DIR: dir,
+        LLM_PROVIDER: "google",
+        LLM_MODEL: "gemini-2.5-flash",
+        GOOGLE_GENERATIVE_AI_API_KEY: "g-1",
+      }).llm,
+    ).toMatchObject({ provider: "google", apiKey: "g-1", contextTokens: 1_000_000 });
+    expect(
+      loadConfig({
+        MCPDECK_DATA_DIR: dir,
+        LLM_PROVIDER: "openai-compatible",
+        LLM_MODEL: "llama3.1:8b",
+        LLM_BASE_URL: "http://127.0.0.1:11434/v1/",
+      }).llm,
+    ).toEqual({
+      provider: "openai-compatible",
+      model: "llama3.1:8b",
+      baseUrl: "http://127.0.0.1:11434/v1",
+      contextTokens: 8192,
+    });
+  });
+
+  it("refuses an incomplete model configuration in one line naming the variable, without echoing a key", () => {
+    const cases: [Record<string, string>, string][] = [
+      [{ LLM_PROVIDER: "openia" }, "LLM_PROVIDER"],
+      [{ LLM_PROVIDER: "openai", OPENAI_API_KEY: "sk-secret-value" }, "LLM_MODEL"],
+      [{ LLM_PROVIDER: "openai", LLM_MODEL: "gpt-4o" }, "OPENAI_API_KEY"],
+      [{ LLM_PROVIDER: "anthropic", LLM_MODEL: "claude-sonnet-4-5" }, "ANTHROPIC_API_KEY"],
+      [{ LLM_PROVIDER: "google", LLM_MODEL: "gemini-2.5-flash" }, "GOOGLE_GENERATIVE_AI_API_KEY"],
+      [{ LLM_PROVIDER: "openai-compatible", LLM_MODEL: "llama3.1" }, "LLM_BASE_URL"],
+      [
+        { LLM_PROVIDER: "openai-compatible", LLM_MODEL: "llama3.1", LLM_BASE_URL: "localhost:11434" },
+        "LLM_BASE_URL",
+      ],
+      [{ LLM_MODEL: "gpt-4o" }, "LLM_MODEL"],
+      [
+        { LLM_PROVIDER: "openai", LLM_MODEL: "gpt-4o", OPENAI_API_KEY: "sk-1", LLM_CONTEXT_TOKENS: "lots" },
+        "LLM_CONTEXT_TOKENS",
+      ],
+      [
+        {
+          LLM_PROVIDER: "openai",
+          LLM_MODEL: "gpt-4o",
+          OPENAI_API_KEY: "sk-1",
+          LLM_API_KEY: "sk-secret-value",
+        },
+        "LLM_API_KEY",
+      ],
+    ];
+    for (const [env, variable] of cases) {
+      const error = configError(() => parseEnv(env));
+      expectOneLineNaming(error, variable);
+      expect(error.message).not.toContain("sk-secret-value");
+    }
+    expect(configError(() => parseEnv({ LLM_PROVIDER: "openia" })).message).toMatch(
+      /must be one of openai, anthropic, google, openai-compatible/,
+    );
+  });
+});

@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { type Env, parseEnv } from "./env.js";
+import { type Env, LLM_KEY_VARIABLES, type LlmProvider, parseEnv } from "./env.js";
 import { type Keys, loadKeys } from "./keys.js";
 
 export interface Config {
@@ -29,6 +29,38 @@ export interface Config {
     socketMessagesPerMin: number;
   };
   artifacts: { storage: "db" | "file"; maxBytes: number };
+  /** The model that plans requests; absent: the built-in offline planner. */
+  llm?: LlmConfig;
+}
+
+export interface LlmConfig {
+  provider: LlmProvider;
+  model: string;
+  baseUrl?: string;
+  apiKey?: string;
+  /** The model's context budget in tokens (`memory.total`). */
+  contextTokens: number;
+}
+
+/** Context budgets when LLM_CONTEXT_TOKENS is not set: each provider's current models, a small local one. */
+const DEFAULT_CONTEXT_TOKENS: Record<LlmProvider, number> = {
+  openai: 128_000,
+  anthropic: 200_000,
+  google: 1_000_000,
+  "openai-compatible": 8_192,
+};
+
+function llmConfig(env: Env): LlmConfig | undefined {
+  if (!env.LLM_PROVIDER || !env.LLM_MODEL) return undefined;
+  const keyVariable = LLM_KEY_VARIABLES[env.LLM_PROVIDER];
+  const apiKey = keyVariable ? env[keyVariable] : env.LLM_API_KEY;
+  return {
+    provider: env.LLM_PROVIDER,
+    model: env.LLM_MODEL,
+    ...(env.LLM_BASE_URL ? { baseUrl: env.LLM_BASE_URL.replace(/\/$/, "") } : {}),
+    ...(apiKey ? { apiKey } : {}),
+    contextTokens: env.LLM_CONTEXT_TOKENS ?? DEFAULT_CONTEXT_TOKENS[env.LLM_PROVIDER],
+  };
 }
 
 /** Reads and validates the whole configuration once; throws ConfigError with a one-line message. */
@@ -37,6 +69,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const production = env.NODE_ENV === "production";
   const port = env.PORT;
   const publicUrl = (env.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/$/, "");
+  const llm = llmConfig(env);
   return {
     env: env.NODE_ENV,
     production,
@@ -79,5 +112,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       socketMessagesPerMin: env.MCPDECK_WS_MESSAGES_PER_MIN,
     },
     artifacts: { storage: env.MCPDECK_ARTIFACT_STORAGE, maxBytes: env.MCPDECK_ARTIFACT_MAX_MB * 1024 * 1024 },
+    ...(llm ? { llm } : {}),
   };
 }

@@ -194,16 +194,34 @@ export function createSessionEngine(deps: {
     spec: GraphSpec,
     source: string,
     intro?: string,
+    streamId?: string,
   ): Promise<string | undefined> {
     const catalog = await listTools(actor);
     if (!catalog) return undefined;
     const check = checkGraph(spec, catalog);
+    // A streamed intro is always completed, so the partial text a client shows is replaced.
+    const introChat = (): NewSessionEvent[] =>
+      intro
+        ? [
+            {
+              type: "chat_message",
+              payload: {
+                sender: "AGENT",
+                text: intro,
+                timestamp: iso(),
+                ...(streamId ? { stream_id: streamId } : {}),
+              },
+            },
+          ]
+        : [];
     if (!check.ok) {
-      await say(
-        actor.sessionId,
-        "SYSTEM",
-        `The plan was not accepted, so nothing will run:\n${check.problems.map((p) => `- ${p}`).join("\n")}`,
-      );
+      await events.append(actor.sessionId, [
+        ...(streamId ? introChat() : []),
+        chat(
+          "SYSTEM",
+          `The plan was not accepted, so nothing will run:\n${check.problems.map((p) => `- ${p}`).join("\n")}`,
+        ),
+      ]);
       return undefined;
     }
     const graphId = newId();
@@ -231,7 +249,7 @@ export function createSessionEngine(deps: {
       await events.append(
         actor.sessionId,
         [
-          ...(intro ? [chat("AGENT", intro)] : []),
+          ...introChat(),
           { type: "task_graph_proposal", payload: { graph_id: graphId, nodes: check.nodes } },
           logEntry(
             "info",
@@ -993,22 +1011,40 @@ export function createSessionEngine(deps: {
     } finally {
       await stream.end();
     }
+    if (answer.notice) await say(actor.sessionId, "SYSTEM", answer.notice);
+    if (answer.contextTokens !== undefined) await countContext(actor.sessionId, answer.contextTokens);
     if (answer.kind === "reply") {
       await events.append(actor.sessionId, [
         {
           type: "chat_message",
           payload: {
-            sender: deps.planner.name === "none" ? "SYSTEM" : "AGENT",
+            sender: "AGENT",
             text: answer.text,
             timestamp: iso(),
             ...(stream.used() ? { stream_id: streamId } : {}),
           },
         },
       ]);
-      await deps.sessions.addTokens(actor.sessionId, estimateTokens(answer.text));
+      if (answer.contextTokens === undefined)
+        await deps.sessions.addTokens(actor.sessionId, estimateTokens(answer.text));
       return;
     }
-    await propose(actor, answer.spec, deps.planner.name, answer.text);
+    await propose(
+      actor,
+      answer.spec,
+      answer.plannedBy ?? deps.planner.name,
+      answer.text,
+      stream.used() ? streamId : undefined,
+    );
+  }
+
+  /** The model counted the whole context (tools, conversation, its answer): `memory.used` is at least that. */
+  async function countContext(sessionId: string, tokens: number) {
+    const [row] = await db
+      .select({ tokensUsed: chatSessions.tokensUsed })
+      .from(chatSessions)
+      .where(eq(chatSessions.id, sessionId));
+    await deps.sessions.addTokens(sessionId, tokens - (row?.tokensUsed ?? 0));
   }
 
   /**

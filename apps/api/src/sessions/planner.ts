@@ -18,8 +18,20 @@ export interface PlanRequest {
   onText?: (partial: string) => void;
 }
 
+/** What any answer may add: a note for the person, who really planned it, what the model counted. */
+interface PlanAnswerExtras {
+  /** Shown first as a SYSTEM message (e.g. "the model failed, the built-in planner answered"). */
+  notice?: string;
+  /** Who planned it, when not the planner itself (its fallback); names the proposal's source. */
+  plannedBy?: string;
+  /** The conversation's size in tokens after this answer, as the model counted it. */
+  contextTokens?: number;
+}
+
 /** A planner answers with words, or with a graph of the server's tools (and words to introduce it). */
-export type PlanAnswer = { kind: "reply"; text: string } | { kind: "graph"; spec: GraphSpec; text?: string };
+export type PlanAnswer =
+  | ({ kind: "reply"; text: string } & PlanAnswerExtras)
+  | ({ kind: "graph"; spec: GraphSpec; text?: string } & PlanAnswerExtras);
 
 /** What ran, for the end-of-graph summary. */
 export interface GraphOutcome {
@@ -50,15 +62,3 @@ export interface Planner {
 
 /** Rough token count (≈4 characters a token) where a planner does not count for itself. */
 export const estimateTokens = (text: string) => Math.ceil(text.length / 4);
-
-/** Until a planner is configured: plain text is answered with a pointer to the commands. */
-export const commandsOnlyPlanner: Planner = {
-  name: "none",
-  contextTokens: 0,
-  async plan() {
-    return {
-      kind: "reply",
-      text: "No planner is configured, so plain requests cannot be turned into plans yet. Use /call TOOL {json} or /graph {json}; /help lists every command.",
-    };
-  },
-};
