@@ -1,6 +1,6 @@
 import type { DbHandle, Executor } from "@mcpdeck/db";
 import { type ConnectionPool, createConnectionPool, createSsrfGuard, type SsrfGuard } from "@mcpdeck/mcp";
-import type { FastifyBaseLogger as Logger } from "fastify";
+import type { Logger as HostLogger } from "pino";
 import { type ArtifactService, createArtifactService } from "./artifacts/service.js";
 import { createDbArtifactStorage, createFileArtifactStorage } from "./artifacts/storage.js";
 import { createMailer, type Mailer } from "./auth/mailer.js";
@@ -34,7 +34,8 @@ export interface AppServices {
   config: Config;
   dbHandle: DbHandle;
   clock: Clock;
-  log: Logger;
+  /** The process logger (pino): Fastify logs through it; services take the `Logger` interface. */
+  log: HostLogger;
   metrics: Metrics;
   mailer: Mailer;
   auth: AuthService;
@@ -64,7 +65,8 @@ export function createServices(opts: {
   config: Config;
   dbHandle: DbHandle;
   clock: Clock;
-  log: Logger;
+  /** The process logger (pino): Fastify logs through it; services take the `Logger` interface. */
+  log: HostLogger;
   mailer?: Mailer;
 }): AppServices {
   const { config, dbHandle, clock, log } = opts;

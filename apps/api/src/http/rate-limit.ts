@@ -1,8 +1,8 @@
 import { type Database, rowsOf } from "@mcpdeck/db";
 import { sql } from "drizzle-orm";
-import type { FastifyBaseLogger as Logger } from "fastify";
 import type { Config } from "../config/config.js";
 import type { ProcedureServices, RateLimitResult } from "../context.js";
+import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
 
 export type { RateLimitResult };

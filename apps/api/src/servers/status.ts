@@ -1,8 +1,8 @@
 import { type Database, type DbHandle, mcpServers, rowsOf, withTransaction } from "@mcpdeck/db";
 import { type EraVerdict, McpConnectionError, SsrfError } from "@mcpdeck/mcp";
 import { and, eq, inArray, sql } from "drizzle-orm";
-import type { FastifyBaseLogger } from "fastify";
 import type { Clock } from "../clock.js";
+import type { Logger } from "../logger.js";
 import type { ServerRow, ServerService } from "./service.js";
 import { publishStatusChange, statusFingerprint } from "./status-events.js";
 
@@ -39,7 +39,7 @@ export function createStatusChecker(deps: {
   clock: Clock;
   servers: ServerService;
   intervalSec: number;
-  log: FastifyBaseLogger;
+  log: Logger;
   concurrency?: number;
   tickMs?: number;
 }) {
