@@ -1,4 +1,5 @@
 import type {
+  ArtifactLinkOutput,
   ClientMetadataDocument,
   CompleteInput,
   CompleteOutput,
@@ -22,8 +23,12 @@ import type {
   OutboxMessage,
   ReadResourceOutput,
   RefreshOutput,
+  ServerMessage,
+  ServerPayload,
   ServerStatusEvent,
   ServerStatusOutput,
+  SessionActionOutput,
+  SessionSummary,
   StatusOk,
   TestServerOutput,
   User,
@@ -108,10 +113,60 @@ export interface ProcedureServices {
   health: { check(): Promise<Out<typeof HealthOutput>> };
   /** The development outbox; absent in production, with Resend, or when switched off. */
   devOutbox: { list(email?: string): Out<typeof OutboxMessage>[] } | undefined;
+  sessions: SessionProcedures;
   rateLimits: {
     /** Counts one call of `clientIp` against `bucket`; undefined when the counters cannot be reached. */
     consume(bucket: RateLimitBucket, clientIp: string): Promise<RateLimitResult | undefined>;
   };
+}
+
+/** A conversation a caller may act on: user, server and session, checked to belong together. */
+export interface SessionActor {
+  userId: string;
+  serverId: string;
+  sessionId: string;
+}
+
+type SessionAction = Promise<Out<typeof SessionActionOutput>>;
+
+/** The session engine as procedures and the session socket reach it (sessions/service.ts). */
+export interface SessionProcedures {
+  open(
+    userId: string,
+    serverId: string,
+    sessionId?: string,
+  ): Promise<{ actor: SessionActor; session: SessionSummary }>;
+  list(userId: string, serverId: string): Promise<{ sessions: SessionSummary[] }>;
+  start(userId: string, serverId: string): Promise<SessionSummary>;
+  send(userId: string, serverId: string, sessionId: string | undefined, text: string): SessionAction;
+  approve(userId: string, serverId: string, sessionId: string | undefined, node: NodeRef): SessionAction;
+  reject(userId: string, serverId: string, sessionId: string | undefined, node: NodeRef): SessionAction;
+  approveAll(userId: string, serverId: string, sessionId: string | undefined): SessionAction;
+  cancel(userId: string, serverId: string, sessionId: string | undefined): SessionAction;
+  respond(
+    userId: string,
+    serverId: string,
+    sessionId: string | undefined,
+    answer: {
+      request_id: string;
+      action: "accept" | "decline" | "cancel";
+      content?: Record<string, unknown> | undefined;
+    },
+  ): SessionAction;
+  connectionStatus(actor: SessionActor): Promise<ServerPayload<"connection_status">>;
+  /** Delivers the session's events (history first, or those after `after`) until closed. */
+  subscribe(
+    actor: SessionActor,
+    after: number | "history",
+    deliver: (event: ServerMessage) => void | Promise<void>,
+    onError?: (error: unknown) => void,
+  ): Promise<{ readonly cursor: number; close(): void }>;
+  artifactLink(userId: string, artifactId: string): Promise<Out<typeof ArtifactLinkOutput>>;
+}
+
+interface NodeRef {
+  node_id: string;
+  graph_id?: string | undefined;
 }
 
 /** Per-call context, built the same way for every transport (see `http/context.ts`). */

@@ -1,6 +1,8 @@
+import { artifactsRouter } from "./artifacts/router.js";
 import { authRouter } from "./auth/router.js";
 import { devRouter, healthRouter } from "./health/router.js";
 import { oauthRouter, serversRouter } from "./servers/router.js";
+import { sessionsRouter } from "./sessions/router.js";
 import { router } from "./trpc.js";
 import { userRouter } from "./users/router.js";
 
@@ -10,6 +12,8 @@ export const appRouter = router({
   user: userRouter,
   servers: serversRouter,
   oauth: oauthRouter,
+  sessions: sessionsRouter,
+  artifacts: artifactsRouter,
   dev: devRouter,
 });
 

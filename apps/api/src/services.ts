@@ -22,6 +22,7 @@ import { createStatusChecker, type StatusChecker } from "./servers/status.js";
 import { createStatusEvents, type StatusEvents } from "./servers/status-events.js";
 import { createSessionEngine, type SessionEngine } from "./sessions/engine.js";
 import { createEventLog, type EventLog } from "./sessions/events.js";
+import { createSessionService, type SessionService } from "./sessions/service.js";
 import { createSessionStore, type SessionStore } from "./sessions/store.js";
 import { createToolAccess } from "./sessions/tools.js";
 import { createUserService, type UserService } from "./users/service.js";
@@ -50,7 +51,9 @@ export interface AppServices {
   servers: ServerService;
   statusChecker: StatusChecker;
   events: EventLog;
-  sessions: SessionStore;
+  sessionStore: SessionStore;
+  /** The session engine's door for procedures and the session socket. */
+  sessions: SessionService;
   artifacts: ArtifactService;
   engine: SessionEngine;
   statusEvents: StatusEvents;
@@ -94,6 +97,7 @@ export function createServices(opts: {
     hmacSecret: config.keys.hmacSecret,
     mailer,
     tokens,
+    notify: dbHandle.notify,
     onMailFailure: (error, to) => {
       metrics.inc("mail_send_failures_total");
       log.error(
@@ -132,7 +136,7 @@ export function createServices(opts: {
     log,
   });
   const events = createEventLog({ dbHandle, log });
-  const sessions = createSessionStore({ db, clock });
+  const sessionStore = createSessionStore({ db, clock });
   const artifacts = createArtifactService({
     db,
     storage:
@@ -144,6 +148,7 @@ export function createServices(opts: {
     hmacSecret: config.keys.hmacSecret,
     maxBytes: config.artifacts.maxBytes,
   });
+  const toolAccess = createToolAccess(servers);
   const { planner, sampler } = createPlanner(config.llm, log, { now: () => clock.now() });
   const engine = createSessionEngine({
     db,
@@ -151,8 +156,8 @@ export function createServices(opts: {
     clock,
     log,
     events,
-    sessions,
-    tools: createToolAccess(servers),
+    sessions: sessionStore,
+    tools: toolAccess,
     artifacts,
     planner,
     sampler,
@@ -186,7 +191,15 @@ export function createServices(opts: {
     servers,
     statusChecker,
     events,
-    sessions,
+    sessionStore,
+    sessions: createSessionService({
+      servers,
+      sessions: sessionStore,
+      engine,
+      events,
+      artifacts,
+      tools: toolAccess,
+    }),
     artifacts,
     engine,
     statusEvents: createStatusEvents({ db, listen: dbHandle.listen }),

@@ -5,4 +5,5 @@ export * from "./errors.js";
 export * from "./health.js";
 export * from "./pagination.js";
 export * from "./servers.js";
+export * from "./sessions.js";
 export * from "./ws.js";

@@ -45,7 +45,12 @@ export interface AuthServiceDeps {
    * its writes go through `tx`, and a failure undoes the whole sign-up.
    */
   onUserCreated?: (userId: string, tx: Executor) => Promise<void>;
+  /** Tells every API process that a sign-in ended, so its open sockets close at once. */
+  notify?: (channel: string, payload: string, executor?: Executor) => Promise<void>;
 }
+
+/** Channel announcing ended sign-ins (payload: the sign-in's id). */
+export const AUTH_REVOKED_CHANNEL = "auth_revoked";
 
 export function createAuthService(deps: AuthServiceDeps) {
   const { db, clock, tokens } = deps;
@@ -243,10 +248,14 @@ export function createAuthService(deps: AuthServiceDeps) {
   }
 
   async function revokeSession(sessionId: string, reason: string) {
-    await db
-      .update(authSessions)
-      .set({ revokedAt: clock.now(), revokedReason: reason })
-      .where(and(eq(authSessions.id, sessionId), isNull(authSessions.revokedAt)));
+    await withTransaction(db, async (tx) => {
+      const ended = await tx
+        .update(authSessions)
+        .set({ revokedAt: clock.now(), revokedReason: reason })
+        .where(and(eq(authSessions.id, sessionId), isNull(authSessions.revokedAt)))
+        .returning({ id: authSessions.id });
+      if (ended.length > 0) await deps.notify?.(AUTH_REVOKED_CHANNEL, sessionId, tx);
+    });
   }
 
   async function refresh(refreshToken: string) {

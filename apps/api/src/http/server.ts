@@ -13,16 +13,19 @@ import Fastify, {
   LogController,
 } from "fastify";
 import { WebSocketServer } from "ws";
+import { registerArtifactDownload } from "../artifacts/http.js";
 import type { ProcedureContext } from "../context.js";
 import { AppError, shapeError } from "../errors.js";
 import { buildOpenApiDocument } from "../openapi.js";
 import { enforceRateLimit } from "../policy/rate-limit.js";
 import { appRouter } from "../root.js";
 import type { AppServices } from "../services.js";
+import { createSessionSocket } from "../sessions/socket.js";
 import { compileTrustProxy } from "./client-ip.js";
 import { webContentSecurityPolicy } from "./content-security-policy.js";
 import { type BuildContext, createContextBuilder } from "./context.js";
 import { registerRestFacade } from "./rest.js";
+import { refuseUpgrade } from "./upgrade.js";
 
 export const API_PREFIX = "/api/v1";
 
@@ -47,7 +50,7 @@ function responseMeta({ ctx, errors }: { ctx?: ProcedureContext | undefined; err
   return { ...(ctx?.response.status ? { status: ctx.response.status } : {}), headers };
 }
 
-export async function buildHttpServer(services: AppServices, opts: { wsRoutes?: UpgradeHandler } = {}) {
+export async function buildHttpServer(services: AppServices) {
   const { config, log } = services;
   const buildContext = createContextBuilder(services);
   const app = Fastify({
@@ -204,7 +207,14 @@ export async function buildHttpServer(services: AppServices, opts: { wsRoutes?: 
     throw new AppError("NOT_FOUND", `No route for ${req.method} ${path}.`);
   });
 
-  attachWebSockets(app, services, buildContext, opts.wsRoutes);
+  registerArtifactDownload(app, { services, buildContext });
+
+  const sessionSocket = createSessionSocket({ services, buildContext, router: appRouter, log });
+  await sessionSocket.start();
+  app.addHook("preClose", async () => {
+    await sessionSocket.close();
+  });
+  attachWebSockets(app, services, buildContext, sessionSocket.handleUpgrade);
   return app;
 }
 
@@ -276,7 +286,14 @@ function attachWebSockets(
     }
     const match = WS_SERVER_ROUTE.exec(path);
     if (match && wsRoutes) {
-      wsRoutes(req, socket, head, { serverId: decodeURIComponent(match[1]!) });
+      let serverId: string;
+      try {
+        serverId = decodeURIComponent(match[1]!);
+      } catch {
+        refuseUpgrade(socket, new AppError("NOT_FOUND", "MCP server not found."), ctx.response.headers);
+        return;
+      }
+      wsRoutes(req, socket, head, { serverId });
       return;
     }
     refuseUpgrade(socket, new AppError("NOT_FOUND", `No WebSocket route for ${path}.`), ctx.response.headers);
@@ -285,18 +302,4 @@ function attachWebSockets(
     for (const client of trpcWss.clients) client.terminate();
     trpcWss.close();
   });
-}
-
-/** Answers an upgrade request with the shaped error, as a plain HTTP response, and closes. */
-function refuseUpgrade(socket: Duplex, error: unknown, headers: Record<string, string> = {}) {
-  const shaped = shapeError(error);
-  const body = JSON.stringify(shaped.body);
-  const lines = [
-    `HTTP/1.1 ${shaped.status} ${STATUS_CODES[shaped.status] ?? "Error"}`,
-    "Content-Type: application/json; charset=utf-8",
-    `Content-Length: ${Buffer.byteLength(body)}`,
-    "Connection: close",
-    ...Object.entries({ ...headers, ...shaped.headers }).map(([name, value]) => `${name}: ${value}`),
-  ];
-  socket.end(`${lines.join("\r\n")}\r\n\r\n${body}`);
 }

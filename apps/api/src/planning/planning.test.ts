@@ -25,7 +25,7 @@ async function newUserSession(app: TestApp, email: string) {
   const servers = await app.request("GET", "/api/v1/servers", { token: signedIn.access_token });
   const serverId: string = servers.body.servers.find((s: { name: string }) => s.name === "demo").id;
   const userId: string = signedIn.user.id;
-  const session = await app.services.sessions.current(userId, serverId);
+  const session = await app.services.sessionStore.current(userId, serverId);
   const actor: Actor = { userId, serverId, sessionId: session.id };
   const seen: SessionEvent[] = [];
   const sub = await app.services.events.subscribe(session.id, "history", (e) => void seen.push(e));

@@ -27,7 +27,7 @@ afterAll(async () => {
 
 /** A fresh conversation with the demo server and everything it emits. */
 async function conversation() {
-  const session = await app.services.sessions.startNew(userId, serverId);
+  const session = await app.services.sessionStore.startNew(userId, serverId);
   const actor: Actor = { userId, serverId, sessionId: session.id };
   const seen: SessionEvent[] = [];
   const sub = await app.services.events.subscribe(session.id, "history", (e) => void seen.push(e));

@@ -119,7 +119,7 @@ export function createSessionStore(deps: { db: Database; clock: Clock }) {
       .select()
       .from(chatSessions)
       .where(and(eq(chatSessions.userId, userId), eq(chatSessions.serverId, serverId)))
-      .orderBy(desc(chatSessions.updatedAt), desc(chatSessions.id))
+      .orderBy(desc(chatSessions.createdAt), desc(chatSessions.id))
       .limit(limit);
     return rows.map(toSessionSummary);
   }
