@@ -37,7 +37,12 @@ async function newUserSession(app: TestApp, email: string) {
     of("task_update")
       .filter((e) => e.payload.node_id === nodeId && !e.payload.progress)
       .at(-1)?.payload.status;
-  return { actor, seen, sub, of, messages, finalStatus };
+  /** Waits until everything stored so far has been delivered (over PostgreSQL, delivery is asynchronous). */
+  const caughtUp = async () => {
+    const last = (await app.services.events.read(session.id, 0)).at(-1)?.id ?? 0;
+    await expect.poll(() => seen.at(-1)?.id ?? 0).toBeGreaterThanOrEqual(last);
+  };
+  return { actor, seen, sub, of, messages, finalStatus, caughtUp };
 }
 
 describe("planning through the session engine", () => {
@@ -55,6 +60,8 @@ describe("planning through the session engine", () => {
       expect(await app.services.engine.modelStatus(s.actor.sessionId)).toMatchObject({ model: "builtin" });
 
       await app.services.engine.send(s.actor, REQUEST);
+
+      await s.caughtUp();
       const [proposal] = s.of("task_graph_proposal");
       expect(proposal, JSON.stringify(s.messages("SYSTEM"))).toBeDefined();
       const nodes = proposal!.payload.nodes;
@@ -82,6 +89,7 @@ describe("planning through the session engine", () => {
     it("answers a request the server's tools cannot do in plain words", async () => {
       const s = await newUserSession(app, "weather@example.com");
       await app.services.engine.send(s.actor, "what's the weather in Paris tomorrow?");
+      await s.caughtUp();
       expect(s.of("task_graph_proposal")).toHaveLength(0);
       expect(s.messages("AGENT").at(-1)?.text).toMatch(
         /^I can't do that with this server's tools; it can: query_signups/,
@@ -144,6 +152,7 @@ describe("planning through the session engine", () => {
         delayMs: 10,
       });
       await app.services.engine.send(s.actor, REQUEST);
+      await s.caughtUp();
 
       expect(standIn.requests).toHaveLength(1);
       const sent = JSON.stringify(standIn.requests[0]!.body);
@@ -180,6 +189,7 @@ describe("planning through the session engine", () => {
       const s = await newUserSession(app, "model-down@example.com");
       standIn.script({ status: 401, message: "Invalid token." });
       await app.services.engine.send(s.actor, REQUEST);
+      await s.caughtUp();
       expect(s.messages("SYSTEM").at(-1)?.text).toMatch(
         /^The model \(qwen2\.5:7b\) failed: the provider answered HTTP 401: Invalid token\. — check the API key\. The built-in planner answered instead\.$/,
       );
@@ -207,6 +217,7 @@ describe("planning through the session engine", () => {
       standIn.requests.length = 0;
       standIn.script({ text: bad }, { text: bad });
       await app.services.engine.send(s.actor, REQUEST);
+      await s.caughtUp();
       expect(standIn.requests).toHaveLength(2);
       expect(JSON.stringify(standIn.requests[1]!.body)).toContain("arguments.limit must be");
       expect(s.messages("SYSTEM").at(-1)?.text).toMatch(

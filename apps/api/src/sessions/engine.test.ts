@@ -56,6 +56,7 @@ describe("the session engine", () => {
   it("proposes /call as a one-node graph that runs only once approved, then summarises", async () => {
     const c = await conversation();
     await c.send('/call query_signups {"country": "US", "limit": 3}');
+    await expect.poll(() => c.proposals().length).toBe(1);
     const [proposal] = c.proposals();
     expect(proposal!.nodes).toEqual([
       expect.objectContaining({
@@ -91,6 +92,7 @@ describe("the session engine", () => {
         ],
       })}`,
     );
+    await expect.poll(() => c.proposals().length).toBe(1);
     expect(c.proposals()[0]!.nodes.find((n) => n.id === "r")!.depends_on).toEqual(["q"]);
     await app.services.engine.approve(c.actor, { node_id: "r" });
     await new Promise((r) => setTimeout(r, 200));
@@ -151,6 +153,7 @@ describe("the session engine", () => {
     await c.send('/graph {"nodes": [{"id": "a", "tool": "no_such_tool"}]}');
     await c.send('/call query_signups {"limit": "lots"}');
     await c.send('/graph {"nodes": [{"id": "a", "tool": "query_signups", "depends_on": ["ghost"]}]}');
+    await expect.poll(() => c.messages("SYSTEM").length).toBe(4);
     const refusals = c.messages("SYSTEM");
     expect(refusals).toHaveLength(4);
     expect(refusals[0]).toMatch(/not accepted[\s\S]*cycle: (a → b → a|b → a → b)/);
@@ -175,7 +178,7 @@ describe("the session engine", () => {
     await app.services.engine.cancel(c.actor);
     await c.settled("call");
     expect(c.statuses("call").at(-1)).toBe("cancelled");
-    expect(c.messages("SYSTEM").at(-1)).toMatch(/1 running call stopped/);
+    await expect.poll(() => c.messages("SYSTEM").at(-1)).toMatch(/1 running call stopped/);
     c.sub.close();
   });
 

@@ -163,6 +163,8 @@ export interface StreamablePeer extends Peer {
   stats: { initialize: number; posts: number; deletes: number; rejectedAuth: number; probes: number };
   /** Feature state of each session, in the order they were opened. */
   sessionStates: FeatureState[];
+  /** `tools/call` requests received, by tool name (proves a call was made exactly once). */
+  toolCalls: Map<string, number>;
   /** Headers of the most recent request. */
   lastHeaders: http.IncomingHttpHeaders | undefined;
   /** Drops every session (as if the server restarted) without closing sockets. */
@@ -174,6 +176,7 @@ export async function startStreamablePeer(opts: StreamablePeerOptions = {}): Pro
   const sessions = new Map<string, StreamableHTTPServerTransport>();
   const stats = { initialize: 0, posts: 0, deletes: 0, rejectedAuth: 0, probes: 0 };
   const sessionStates: FeatureState[] = [];
+  const toolCalls = new Map<string, number>();
   const peer = { lastHeaders: undefined as http.IncomingHttpHeaders | undefined };
 
   const handler = async (req: http.IncomingMessage, res: http.ServerResponse) => {
@@ -194,6 +197,11 @@ export async function startStreamablePeer(opts: StreamablePeerOptions = {}): Pro
     if (req.method === "POST") stats.posts++;
     if (req.method === "DELETE") stats.deletes++;
     const body = req.method === "POST" ? await readJson(req) : undefined;
+    for (const message of Array.isArray(body) ? body : [body]) {
+      const call = message as { method?: string; params?: { name?: unknown } } | undefined;
+      if (call?.method === "tools/call" && typeof call.params?.name === "string")
+        toolCalls.set(call.params.name, (toolCalls.get(call.params.name) ?? 0) + 1);
+    }
     if (typeof sessionId === "string") {
       const transport = sessions.get(sessionId);
       if (!transport) {
@@ -268,6 +276,7 @@ export async function startStreamablePeer(opts: StreamablePeerOptions = {}): Pro
     port,
     stats,
     sessionStates,
+    toolCalls,
     get lastHeaders() {
       return peer.lastHeaders;
     },
