@@ -98,6 +98,30 @@ describe("planning through the session engine", () => {
     });
   });
 
+  describe("sampling with no model configured", () => {
+    let app: TestApp;
+    beforeAll(async () => {
+      app = await startTestApp({ statusChecks: false, env: { MCPDECK_DEMO_MCP_URL: demo.url } });
+    });
+    afterAll(async () => {
+      await app.close();
+    });
+
+    it("is refused with a clear reason, without asking the person", async () => {
+      const s = await newUserSession(app, "no-model@example.com");
+      await app.services.engine.send(s.actor, '/call summarize_signups {"days": 7}');
+      await s.caughtUp();
+      await app.services.engine.approve(s.actor, { node_id: "call" });
+      await expect.poll(() => s.finalStatus("call"), { timeout: 20_000 }).toMatch(/^(failed|succeeded)$/);
+      expect(s.of("input_request")).toHaveLength(0);
+      const logs = s.of("log_entry").map((e) => e.payload.message);
+      expect(logs.some((m) => /sampling.*no model is configured: refused/i.test(m))).toBe(true);
+      const done = s.of("task_update").filter((e) => e.payload.node_id === "call").at(-1)!;
+      expect(`${done.payload.error ?? ""} ${done.payload.result_preview ?? ""}`).toMatch(/sampl/i);
+      s.sub.close();
+    });
+  });
+
   describe("with LLM_PROVIDER=openai-compatible", () => {
     let app: TestApp;
     beforeAll(async () => {
@@ -182,6 +206,28 @@ describe("planning through the session engine", () => {
       // The summary is the model's, written from the actual results.
       await expect.poll(() => s.messages("AGENT").at(-1)?.text).toBe("Done: the report covers 100 signups.");
       expect(JSON.stringify(standIn.requests.at(-1)!.body)).toContain("Built PDF report");
+      s.sub.close();
+    });
+
+    it("serves a server's sampling request through the model once the person approves it", async () => {
+      const s = await newUserSession(app, "sampling@example.com");
+      await app.services.engine.send(s.actor, '/call summarize_signups {"days": 7}');
+      await s.caughtUp();
+      standIn.requests.length = 0;
+      standIn.script({ text: "Signups rose steadily all week, led by the US." });
+      await app.services.engine.approve(s.actor, { node_id: "call" });
+      await expect.poll(() => s.of("input_request").length, { timeout: 20_000 }).toBe(1);
+      const request = s.of("input_request")[0]!.payload;
+      expect(request).toMatchObject({ kind: "sampling", node_id: "call" });
+      expect(request.messages?.[0]?.text).toMatch(/signups/i);
+      // Nothing reaches the model before the person says yes.
+      expect(standIn.requests).toHaveLength(0);
+      await app.services.engine.respondInput(s.actor, { request_id: request.request_id, action: "accept" });
+      await expect.poll(() => s.finalStatus("call"), { timeout: 20_000 }).toBe("succeeded");
+      // The first request to the model is the server's (the end-of-graph summary may follow).
+      expect(JSON.stringify(standIn.requests[0]!.body)).toContain(request.messages![0]!.text.slice(0, 40));
+      const done = s.of("task_update").filter((e) => e.payload.node_id === "call").at(-1)!;
+      expect(done.payload.result_preview).toMatch(/led by the US/);
       s.sub.close();
     });
 
