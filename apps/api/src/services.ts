@@ -148,7 +148,7 @@ export function createServices(opts: {
     hmacSecret: config.keys.hmacSecret,
     maxBytes: config.artifacts.maxBytes,
   });
-  const toolAccess = createToolAccess(servers);
+  const toolAccess = createToolAccess(servers, { maxCallSec: config.sessions.maxCallSec });
   const { planner, sampler } = createPlanner(config.llm, log, { now: () => clock.now() });
   const engine = createSessionEngine({
     db,

@@ -18,11 +18,24 @@ const MULTI_LINE = /^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$/;
  * `multiLine`); inputs with a stricter pattern (usernames, OTP codes, header names) exclude them anyway.
  */
 export const singleLine = () =>
-  z.string().regex(SINGLE_LINE, "must not contain control characters (NUL, tab, line breaks, …)");
+  z
+    .string()
+    .regex(SINGLE_LINE, "must not contain control characters (NUL, tab, line breaks, …)")
+    .regex(WELL_FORMED, WELL_FORMED_MESSAGE);
 
 /** Free text that may span lines (tab, LF and CR allowed), still without NUL or other control characters. */
 export const multiLine = () =>
-  z.string().regex(MULTI_LINE, "must not contain NUL or control characters other than tab and line breaks");
+  z
+    .string()
+    .regex(MULTI_LINE, "must not contain NUL or control characters other than tab and line breaks")
+    .regex(WELL_FORMED, WELL_FORMED_MESSAGE);
+
+/**
+ * Well-formed UTF-16: no lone surrogate halves. JSON can carry them (`"\udfff"`) but they are not
+ * text — PostgreSQL refuses them (22P05), so they are refused here, before anything is stored.
+ */
+const WELL_FORMED = /^(?:[^\uD800-\uDFFF]|[\uD800-\uDBFF][\uDC00-\uDFFF])*$/;
+const WELL_FORMED_MESSAGE = "must be valid Unicode text (it holds a lone surrogate half)";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

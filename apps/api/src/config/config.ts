@@ -23,6 +23,8 @@ export interface Config {
   sessions: {
     leaseSec: number;
     inputTimeoutSec: number;
+    /** A tool call's longest run, however much progress it reports. */
+    maxCallSec: number;
     sessionConcurrency: number;
     processConcurrency: number;
     /** Messages a session socket may send per minute (pings excluded). */
@@ -107,6 +109,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     sessions: {
       leaseSec: env.MCPDECK_NODE_LEASE_S,
       inputTimeoutSec: env.MCPDECK_INPUT_TIMEOUT_S,
+      maxCallSec: env.MCPDECK_CALL_MAX_S,
       sessionConcurrency: env.MCPDECK_SESSION_CONCURRENCY,
       processConcurrency: env.MCPDECK_PROCESS_CONCURRENCY,
       socketMessagesPerMin: env.MCPDECK_WS_MESSAGES_PER_MIN,

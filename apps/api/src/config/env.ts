@@ -121,6 +121,7 @@ const EnvSchema = z
     MCPDECK_DEV_OUTBOX: bool(true),
     MCPDECK_NODE_LEASE_S: int(30, 2, 3600),
     MCPDECK_INPUT_TIMEOUT_S: int(600, 1, 86_400),
+    MCPDECK_CALL_MAX_S: int(3600, 1, 7 * 86_400),
     MCPDECK_SESSION_CONCURRENCY: int(8, 1, 256),
     MCPDECK_PROCESS_CONCURRENCY: int(64, 1, 10_000),
     MCPDECK_ARTIFACT_STORAGE: z.enum(["db", "file"], { message: "must be db or file" }).default("db"),

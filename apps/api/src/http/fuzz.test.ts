@@ -12,7 +12,7 @@
  * or unspecified hosts (see FUZZ_HOSTS), so the SSRF guard refuses every one before a socket opens.
  */
 import { connect } from "node:net";
-import { ApiError } from "@mcpdeck/contracts";
+import { ApiError, ServerMessage } from "@mcpdeck/contracts";
 import { mcpServers, newId } from "@mcpdeck/db";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -506,6 +506,131 @@ describe("fuzz: hostile input never gets a 5xx, and every error has the one shap
     });
     // And the server keeps answering.
     expectSound(await send("GET", "/healthz"), "GET", "healthz after the WebSocket fuzz");
+  });
+
+  it("the session socket: hostile upgrades and messages; events keep the contract, the socket keeps answering", {
+    timeout: 180_000,
+  }, async () => {
+    const nodeAction = (type: "approve_task" | "reject_task") =>
+      fc
+        .record({ node_id: hostileString(), graph_id: fc.option(hostileId, { nil: undefined }) })
+        .map((payload) => ({
+          type,
+          payload,
+        }));
+    const message = fc.oneof(
+      hostileString().map((text) => ({ type: "chat_message", payload: { text } })),
+      fc
+        .constantFrom(
+          "/help",
+          "/tools",
+          "/approve all",
+          "/cancel",
+          "/call x {",
+          '/graph {"nodes":[]}',
+          "/frob",
+        )
+        .map((text) => ({ type: "chat_message", payload: { text } })),
+      nodeAction("approve_task"),
+      nodeAction("reject_task"),
+      fc
+        .record({
+          request_id: hostileId,
+          action: fc.oneof(fc.constantFrom("accept", "decline", "cancel"), hostileString()),
+          content: fc.option(hostileValue, { nil: undefined }),
+        })
+        .map((payload) => ({ type: "respond_input", payload })),
+      fc.constantFrom({ type: "cancel", payload: {} }, { type: "ping", payload: {} }),
+      fc.record({ type: hostileString(), payload: hostileValue }),
+    );
+    const frame = fc.oneof(
+      { weight: 4, arbitrary: message.map((m) => JSON.stringify(m)) },
+      { weight: 2, arbitrary: malformedBody },
+      { weight: 1, arbitrary: fc.constantFrom("x".repeat(70 * 1024), "null", "[]", '{"type":"ping"}') },
+    );
+    const upgrade = fc.record({
+      server: fc.oneof({ weight: 8, arbitrary: fc.constant(serverId) }, { weight: 1, arbitrary: hostileId }),
+      token: fc.constantFrom("valid", "valid", "valid", "valid", "valid", "valid", "none", "garbage"),
+      // Mostly well-formed upgrades, so most runs reach the messages.
+      lastEventId: fc.oneof(
+        { weight: 6, arbitrary: fc.constant(undefined) },
+        { weight: 2, arbitrary: fc.nat({ max: 50 }).map(String) },
+        { weight: 1, arbitrary: hostileString({ huge: false }) },
+      ),
+      sessionId: fc.oneof(
+        { weight: 8, arbitrary: fc.constant(undefined) },
+        { weight: 1, arbitrary: hostileId },
+      ),
+      frames: fc.array(frame, { minLength: 1, maxLength: 6 }),
+    });
+    await check(upgrade, runs(80), async (u) => {
+      const query = new URLSearchParams();
+      if (u.token === "valid") query.set("token", token);
+      if (u.token === "garbage") query.set("token", "not.a.token");
+      if (u.lastEventId !== undefined) query.set("last_event_id", u.lastEventId);
+      if (u.sessionId !== undefined) query.set("session_id", u.sessionId);
+      const path = `/api/v1/ws/server/${percentEncode(u.server)}?${query}`;
+      sent++;
+      const opened = await new Promise<{ ws?: WebSocket; status?: number; body?: string }>((resolve) => {
+        const ws = new WebSocket(`${app.url.replace("http", "ws")}${path}`);
+        ws.once("open", () => resolve({ ws }));
+        ws.once("unexpected-response", (_req, res) => {
+          let body = "";
+          res.on("data", (d: Buffer) => (body += d));
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+        });
+        ws.once("error", () => resolve({ status: 0 }));
+      });
+      if (!opened.ws) {
+        expect(
+          opened.status,
+          `upgrade ${path} answered ${opened.status}: ${opened.body}`,
+        ).toBeGreaterThanOrEqual(400);
+        expect(opened.status).toBeLessThan(500);
+        expectApiErrorShape(JSON.parse(opened.body ?? "null"), `upgrade ${path}`);
+        return;
+      }
+      const ws = opened.ws;
+      const messages: unknown[] = [];
+      let closeCode: number | undefined;
+      const closed = new Promise<number>((resolve) =>
+        ws.once("close", (code) => {
+          closeCode = code;
+          resolve(code);
+        }),
+      );
+      ws.on("message", (data) => messages.push(JSON.parse(String(data))));
+      for (const text of u.frames) {
+        if (ws.readyState !== WebSocket.OPEN) break;
+        sent++;
+        ws.send(text);
+      }
+      const statuses = () =>
+        messages.filter((m) => (m as { type?: string }).type === "connection_status").length;
+      const before = statuses();
+      if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: "ping", payload: {} }));
+      for (let waited = 0; statuses() <= before && closeCode === undefined && waited < 10_000; waited += 10) {
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      if (closeCode === undefined) {
+        expect(
+          statuses(),
+          `the socket stopped answering: ${JSON.stringify(messages).slice(0, 500)}`,
+        ).toBeGreaterThan(before);
+        ws.close();
+        await closed;
+      } else {
+        expect([1000, 1005, 1009], `closed with ${closeCode}`).toContain(closeCode);
+      }
+      for (const m of messages) {
+        const parsed = ServerMessage.safeParse(m);
+        expect(parsed.success, `not a server message: ${JSON.stringify(m).slice(0, 300)}`).toBe(true);
+        const event = m as { type: string; payload: { code?: string } };
+        if (event.type === "error") expect(event.payload.code).not.toBe("INTERNAL");
+      }
+      expect(JSON.stringify(messages)).not.toMatch(NO_TRACE);
+    });
+    expectSound(await send("GET", "/healthz"), "GET", "healthz after the session socket fuzz");
   });
 
   it("raw HTTP: request lines and headers the parser or router refuse", { timeout: 120_000 }, async () => {

@@ -116,7 +116,10 @@ describe("planning through the session engine", () => {
       expect(s.of("input_request")).toHaveLength(0);
       const logs = s.of("log_entry").map((e) => e.payload.message);
       expect(logs.some((m) => /sampling.*no model is configured: refused/i.test(m))).toBe(true);
-      const done = s.of("task_update").filter((e) => e.payload.node_id === "call").at(-1)!;
+      const done = s
+        .of("task_update")
+        .filter((e) => e.payload.node_id === "call")
+        .at(-1)!;
       expect(`${done.payload.error ?? ""} ${done.payload.result_preview ?? ""}`).toMatch(/sampl/i);
       s.sub.close();
     });
@@ -226,7 +229,10 @@ describe("planning through the session engine", () => {
       await expect.poll(() => s.finalStatus("call"), { timeout: 20_000 }).toBe("succeeded");
       // The first request to the model is the server's (the end-of-graph summary may follow).
       expect(JSON.stringify(standIn.requests[0]!.body)).toContain(request.messages![0]!.text.slice(0, 40));
-      const done = s.of("task_update").filter((e) => e.payload.node_id === "call").at(-1)!;
+      const done = s
+        .of("task_update")
+        .filter((e) => e.payload.node_id === "call")
+        .at(-1)!;
       expect(done.payload.result_preview).toMatch(/led by the US/);
       s.sub.close();
     });

@@ -11,7 +11,7 @@ import {
   taskNodes,
   withTransaction,
 } from "@mcpdeck/db";
-import { and, asc, desc, eq, inArray, isNull, lt } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, isNull, lt, sql } from "drizzle-orm";
 import type { z } from "zod";
 import type { ArtifactService } from "../artifacts/service.js";
 import type { Clock } from "../clock.js";
@@ -29,6 +29,7 @@ import {
   UnresolvedReferenceError,
 } from "./references.js";
 import { captureResult } from "./results.js";
+import { storable, storableText } from "./storable.js";
 import type { SessionRow, SessionStore } from "./store.js";
 import { digestGraph } from "./summary.js";
 import type { InputAnswer, InputRequest, ServerOwner, ToolAccess, ToolResult } from "./tools.js";
@@ -738,9 +739,9 @@ export function createSessionEngine(deps: {
       {
         status: outcome.status,
         finishedAt: now(),
-        result: outcome.result ?? null,
-        resultPreview: outcome.preview ?? null,
-        error: outcome.error ?? null,
+        result: outcome.result ? storable(outcome.result) : null,
+        resultPreview: outcome.preview ? storableText(outcome.preview) : null,
+        error: outcome.error ? storableText(outcome.error) : null,
         runnerId: null,
         leaseUntil: null,
       },
@@ -752,7 +753,18 @@ export function createSessionEngine(deps: {
             r.nodeId,
           ),
         ),
-    ).catch((error) => log.error({ err: error, key }, "could not record a node's outcome"));
+    ).catch(async (error) => {
+      // The outcome could not be stored (an odd result, a database hiccup): record a plain failure
+      // instead. If even that fails, the lease is no longer renewed, and recovery fails the node.
+      log.error({ err: error, key }, "could not record a node's outcome");
+      await transition(row.sessionId, row.graphId, [row.nodeId], ["running", "awaiting_input"], {
+        status: "failed",
+        finishedAt: now(),
+        error: `mcpdeck could not store the outcome of this call (${outcome.status}).`,
+        runnerId: null,
+        leaseUntil: null,
+      }).catch(() => undefined);
+    });
     releaseSlot(row.sessionId);
     await kick(row.graphId).catch((error) => log.warn({ err: error }, "moving the graph on failed"));
     for (const graphId of [...waiting]) {
@@ -800,7 +812,7 @@ export function createSessionEngine(deps: {
           graphId: row.graphId,
           nodeId: row.nodeId,
           kind: request.kind,
-          request: shown,
+          request: storable(shown),
           expiresAt,
           createdAt: now(),
         })
@@ -1109,11 +1121,19 @@ export function createSessionEngine(deps: {
 
   // ---- leases and recovery ---------------------------------------------------------------------
 
+  /** Renews the leases of the calls this process is running now — and only those. */
   async function renewLeases() {
+    if (local.size === 0) return;
     await db
       .update(taskNodes)
       .set({ leaseUntil: new Date(now().getTime() + config.leaseSec * 1000) })
-      .where(and(eq(taskNodes.runnerId, runnerId), inArray(taskNodes.status, ["running", "awaiting_input"])));
+      .where(
+        and(
+          eq(taskNodes.runnerId, runnerId),
+          inArray(taskNodes.status, ["running", "awaiting_input"]),
+          inArray(sql`${taskNodes.graphId} || '/' || ${taskNodes.nodeId}`, [...local.keys()]),
+        ),
+      );
   }
 
   /**

@@ -2,6 +2,7 @@ import type { ServerMessage } from "@mcpdeck/contracts";
 import { chatSessions, type DbHandle, type Executor, sessionEvents, withTransaction } from "@mcpdeck/db";
 import { and, asc, eq, gt, lte, sql } from "drizzle-orm";
 import type { Logger } from "../logger.js";
+import { storable } from "./storable.js";
 
 /**
  * The session event log: every event a session's clients see, stored in order with a per-session
@@ -114,7 +115,10 @@ export function createEventLog(deps: { dbHandle: DbHandle; log: Logger }) {
         .returning({ lastSeq: chatSessions.lastSeq });
       if (!row) throw new Error(`session ${sessionId} does not exist`);
       const last = Number(row.lastSeq);
-      const stored = events.map((e, i) => ({ ...e, id: last - events.length + 1 + i }) as SessionEvent);
+      // MCP servers' text reaches these payloads (logs, previews, errors): keep it storable.
+      const stored = events.map(
+        (e, i) => ({ ...e, payload: storable(e.payload), id: last - events.length + 1 + i }) as SessionEvent,
+      );
       await tx
         .insert(sessionEvents)
         .values(stored.map((e) => ({ sessionId, seq: e.id, type: e.type, payload: e.payload as object })));

@@ -144,9 +144,11 @@ export function toMcpAnswer(answer: InputAnswer): McpInputAnswer {
     : { action: answer.action };
 }
 
-function toHooks(hooks: ToolCallHooks): CallHooks {
+function toHooks(hooks: ToolCallHooks, maxCallSec: number): CallHooks {
   return {
     signal: hooks.signal,
+    // Progress keeps a call alive past the server's timeout, up to this bound.
+    maxTotalTimeoutSec: maxCallSec,
     logLevel: "info",
     onProgress: (p) => hooks.onProgress(p),
     onLog: (m) => hooks.onLog({ level: foldLogLevel(m.level), message: logText(m.data, m.logger) }),
@@ -167,7 +169,7 @@ export interface ToolAccessDeps {
 }
 
 /** Tool access through the server registry: ownership checked, the owner's warm pooled connection. */
-export function createToolAccess(servers: ToolAccessDeps): ToolAccess {
+export function createToolAccess(servers: ToolAccessDeps, opts: { maxCallSec: number }): ToolAccess {
   const withConnection = async <T>(owner: ServerOwner, fn: (c: McpConnection) => Promise<T>) =>
     servers.withConnection(await servers.getOwned(owner.userId, owner.serverId), fn);
   return {
@@ -182,7 +184,10 @@ export function createToolAccess(servers: ToolAccessDeps): ToolAccess {
         })),
       ),
     callTool: (owner, name, args, hooks) =>
-      withConnection(owner, async (c) => (await c.callTool(name, args, toHooks(hooks))) as ToolResult),
+      withConnection(
+        owner,
+        async (c) => (await c.callTool(name, args, toHooks(hooks, opts.maxCallSec))) as ToolResult,
+      ),
     readResource: (owner, uri) =>
       withConnection(owner, async (c) => {
         const { contents } = await c.readResource(uri);
