@@ -176,6 +176,10 @@ export const ServerStatusOutput = z.object({
   latency: z.number().optional(),
   last_checked: Timestamp,
   reason: z.string().optional(),
+  /** (mcpdeck) What the server speaks, as of its last successful check. */
+  protocol_version: z.string().optional(),
+  era: z.enum(["modern", "legacy"]).optional(),
+  transport: z.string().optional(),
 });
 /**
  * One server's live status on the `servers.statusEvents` subscription *(mcpdeck)*: each of the

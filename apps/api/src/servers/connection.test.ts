@@ -139,6 +139,27 @@ describe("registered servers: tools and live status", () => {
     expect(query.description.length).toBeGreaterThan(10);
   });
 
+  it("says which protocol era and version a server speaks in its status", async () => {
+    const modern = (
+      await app.request("POST", "/api/v1/servers", {
+        token,
+        body: { name: "demo-status-era", url: demo.url, auth_method: "none" },
+      })
+    ).body;
+    const status = await app.request("GET", `/api/v1/servers/${modern.id}/status`, { token });
+    expect(status.status).toBe(200);
+    expect(status.body).toMatchObject({ status: "online", era: "modern", protocol_version: "2026-07-28" });
+    const legacy = (
+      await app.request("POST", "/api/v1/servers", {
+        token,
+        body: { name: "demo-status-sse", url: demo.sseUrl, auth_method: "none" },
+      })
+    ).body;
+    const legacyStatus = await app.request("GET", `/api/v1/servers/${legacy.id}/status`, { token });
+    expect(legacyStatus.body).toMatchObject({ status: "online", era: "legacy", transport: "sse" });
+    expect(legacyStatus.body.protocol_version).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+  });
+
   it("moves between online and offline as the server stops and starts", async () => {
     const peer = await startStreamablePeer();
     const server = (

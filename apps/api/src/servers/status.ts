@@ -185,9 +185,20 @@ export function createStatusChecker(deps: {
         ...(current.latencyMs !== null ? { latency: current.latencyMs } : {}),
         last_checked: (current.lastCheckedAt ?? clock.now()).toISOString(),
         ...(current.statusReason ? { reason: current.statusReason } : {}),
+        ...speaks(current.serverInfo),
       };
     },
   };
 }
 
 export type StatusChecker = ReturnType<typeof createStatusChecker>;
+
+/** The protocol a server spoke at its last successful check, as the status answer tells it. */
+function speaks(info: unknown): { protocol_version?: string; era?: "modern" | "legacy"; transport?: string } {
+  const known = (info ?? {}) as { protocol_version?: unknown; era?: unknown; transport?: unknown };
+  return {
+    ...(typeof known.protocol_version === "string" ? { protocol_version: known.protocol_version } : {}),
+    ...(known.era === "modern" || known.era === "legacy" ? { era: known.era } : {}),
+    ...(typeof known.transport === "string" ? { transport: known.transport } : {}),
+  };
+}
