@@ -31,7 +31,7 @@ describe("the client-safe router type (@mcpdeck/api/router)", () => {
       ),
     );
     for (const specifier of imported)
-      expect(specifier).toMatch(/^(\.{1,2}\/|@trpc\/server$|@mcpdeck\/contracts$|zod$)/);
+      expect(specifier).toMatch(/^(\.{1,2}\/|@trpc\/server(\/[\w-]+)?$|@mcpdeck\/contracts$|zod$)/);
 
     const { stdout } = await typescript("--noEmit", "--listFilesOnly", "-p", webDir);
     const files = stdout.split("\n").filter(Boolean);
@@ -41,6 +41,7 @@ describe("the client-safe router type (@mcpdeck/api/router)", () => {
       "drizzle-orm",
       "@electric-sql/pglite",
       "@modelcontextprotocol/sdk",
+      "@modelcontextprotocol/client",
       "pino",
       "postgres",
     ];

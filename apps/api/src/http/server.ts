@@ -270,8 +270,22 @@ function attachWebSockets(
       refuseUpgrade(socket, new AppError("FORBIDDEN", `Origin ${origin} may not open WebSockets here.`));
       return;
     }
-    // A new connection counts against the caller's API limit, like any request; the calls made
-    // over it then count one by one in the procedures' middleware.
+    const path = (req.url ?? "/").split("?")[0]!;
+    const match = WS_SERVER_ROUTE.exec(path);
+    if (match && wsRoutes) {
+      // The session socket opens its conversation through a procedure, which counts the connection
+      // against the caller's limit (and checks the token and the ids) like any call.
+      let serverId: string;
+      try {
+        serverId = decodeURIComponent(match[1]!);
+      } catch {
+        serverId = "";
+      }
+      wsRoutes(req, socket, head, { serverId });
+      return;
+    }
+    // Any other connection counts against the caller's API limit here, like any request; the calls
+    // made over it then count one by one in the procedures' middleware.
     const ctx = buildContext(req);
     try {
       await enforceRateLimit(ctx, "api");
@@ -279,25 +293,13 @@ function attachWebSockets(
       refuseUpgrade(socket, error, ctx.response.headers);
       return;
     }
-    const path = (req.url ?? "/").split("?")[0]!;
     if (path === "/trpc" || path === "/trpc/") {
       trpcWss.handleUpgrade(req, socket, head, (ws) => trpcWss.emit("connection", ws, req));
       return;
     }
-    const match = WS_SERVER_ROUTE.exec(path);
-    if (match && wsRoutes) {
-      let serverId: string;
-      try {
-        serverId = decodeURIComponent(match[1]!);
-      } catch {
-        refuseUpgrade(socket, new AppError("NOT_FOUND", "MCP server not found."), ctx.response.headers);
-        return;
-      }
-      wsRoutes(req, socket, head, { serverId });
-      return;
-    }
     refuseUpgrade(socket, new AppError("NOT_FOUND", `No WebSocket route for ${path}.`), ctx.response.headers);
   }
+
   app.addHook("onClose", async () => {
     for (const client of trpcWss.clients) client.terminate();
     trpcWss.close();
