@@ -95,8 +95,13 @@ describe("two API processes on one database", () => {
     await expect
       .poll(() => seen.some((m) => m.type === "task_update" && m.payload.status === "succeeded"))
       .toBe(true);
+    // The graph is done once its summary is posted: nothing more follows.
+    await expect
+      .poll(() => seen.some((m) => m.type === "chat_message" && m.payload.sender === "AGENT"))
+      .toBe(true);
     sub.unsubscribe();
     const stored = seen.filter((m) => m.type !== "connection_status");
+    expect(stored).toEqual(await b.services.events.read(sent.session_id, 0));
     const cut = stored[1]!.id;
     // Resume through tRPC from an id the socket would also accept: exactly the rest follows.
     const resumed: ServerMessage[] = [];
