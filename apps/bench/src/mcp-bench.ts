@@ -25,22 +25,13 @@ import {
 } from "@mcpdeck/mcp";
 import { startModernPeer, startStreamablePeer } from "@mcpdeck/mcp/testing";
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
+import { formatMs, percentile, stopAfter } from "./measure.js";
 
 const TEST_RUNS = Number(process.env.BENCH_TEST_RUNS ?? 40);
 const CALLS = Number(process.env.BENCH_CALLS ?? 600);
 const TARGET_MS = 1;
 
-const hardStop = setTimeout(() => {
-  process.stderr.write("mcp bench: did not finish within 110 s, giving up\n");
-  process.exit(2);
-}, 110_000);
-hardStop.unref();
-
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
-};
-const fmt = (ms: number) => `${ms.toFixed(3)} ms`;
+stopAfter(110, "mcp bench");
 
 async function main() {
   const demo = await startDemoMcpServer({ port: 0 });
@@ -124,15 +115,19 @@ async function main() {
 
     console.log("");
     console.log(
-      `POST /servers/test (fresh handshake + tools/list, ${TEST_RUNS} runs): p50 ${fmt(pct(testTimes, 50))}  p99 ${fmt(pct(testTimes, 99))}`,
+      `POST /servers/test (fresh handshake + tools/list, ${TEST_RUNS} runs): p50 ${formatMs(percentile(testTimes, 50))}  p99 ${formatMs(percentile(testTimes, 99))}`,
     );
     for (const { era, protocol, layer, sdk, diffs } of eraResults) {
       console.log(`warm tools/call add, ${era} era (protocol ${protocol}), ${CALLS} interleaved calls each:`);
-      console.log(`  mcpdeck connection layer  p50 ${fmt(pct(layer, 50))}  p99 ${fmt(pct(layer, 99))}`);
-      console.log(`  MCP SDK client directly   p50 ${fmt(pct(sdk, 50))}  p99 ${fmt(pct(sdk, 99))}`);
-      const overhead = pct(diffs, 50);
       console.log(
-        `mcp tools/call (${era} era): median added per call ${fmt(overhead)} (ratio ${(pct(layer, 50) / pct(sdk, 50)).toFixed(3)}; target <= ${TARGET_MS} ms) ${overhead <= TARGET_MS ? "OK" : "MISSED"}`,
+        `  mcpdeck connection layer  p50 ${formatMs(percentile(layer, 50))}  p99 ${formatMs(percentile(layer, 99))}`,
+      );
+      console.log(
+        `  MCP SDK client directly   p50 ${formatMs(percentile(sdk, 50))}  p99 ${formatMs(percentile(sdk, 99))}`,
+      );
+      const overhead = percentile(diffs, 50);
+      console.log(
+        `mcp tools/call (${era} era): median added per call ${formatMs(overhead)} (ratio ${(percentile(layer, 50) / percentile(sdk, 50)).toFixed(3)}; target <= ${TARGET_MS} ms) ${overhead <= TARGET_MS ? "OK" : "MISSED"}`,
       );
     }
     const poolCostUs = pooledUs - bareUs;

@@ -26,22 +26,14 @@ import { startDemoMcpServer } from "@mcpdeck/demo-mcp";
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import postgres from "postgres";
 import WebSocket from "ws";
+import { formatMs, percentile, stopAfter } from "./measure.js";
 
 const CALLS = Number(process.env.BENCH_SESSION_CALLS ?? 150);
 const IDLE = Number(process.env.BENCH_IDLE_SESSIONS ?? 1000);
 const PROGRESS_STEPS = 3000;
 
-const hardStop = setTimeout(() => {
-  process.stderr.write("sessions bench: did not finish within 280 s, giving up\n");
-  process.exit(2);
-}, 280_000);
-hardStop.unref();
+stopAfter(280, "sessions bench");
 
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
-};
-const ms = (n: number) => `${n.toFixed(3)} ms`;
 const verdict = (value: number, target: number, floor: number) =>
   value <= target ? "OK" : value <= floor ? "within floor" : "MISSED";
 
@@ -204,10 +196,10 @@ async function run(kind: "pglite" | "postgres", serverUrl?: string) {
       added.push(session.at(-1)! - sdk.at(-1)!);
     }
     await direct.close();
-    const overhead = pct(added, 50);
+    const overhead = percentile(added, 50);
     lines.push(
-      `1. warm tool call, approve → succeeded (${CALLS} interleaved): session p50 ${ms(pct(session, 50))} p99 ${ms(pct(session, 99))}; SDK directly p50 ${ms(pct(sdk, 50))} p99 ${ms(pct(sdk, 99))}`,
-      `   median added ${ms(overhead)}, p99 added ${ms(pct(added, 99))} (target ≤ 1 ms, floor 2 ms) ${verdict(overhead, 1, 2)}`,
+      `1. warm tool call, approve → succeeded (${CALLS} interleaved): session p50 ${formatMs(percentile(session, 50))} p99 ${formatMs(percentile(session, 99))}; SDK directly p50 ${formatMs(percentile(sdk, 50))} p99 ${formatMs(percentile(sdk, 99))}`,
+      `   median added ${formatMs(overhead)}, p99 added ${formatMs(percentile(added, 99))} (target ≤ 1 ms, floor 2 ms) ${verdict(overhead, 1, 2)}`,
     );
 
     // 3. Eight independent 200 ms tools in one graph vs one.
@@ -244,7 +236,7 @@ async function run(kind: "pglite" | "postgres", serverUrl?: string) {
     const eight = Math.min(await timeGraph(8), await timeGraph(8));
     const ratio = eight / one;
     lines.push(
-      `3. 8 independent 200 ms tools: ${ms(eight)} vs one tool ${ms(one)} = ${ratio.toFixed(3)}× (target ≤ 1.15×, floor 1.3×) ${verdict(ratio, 1.15, 1.3)}`,
+      `3. 8 independent 200 ms tools: ${formatMs(eight)} vs one tool ${formatMs(one)} = ${ratio.toFixed(3)}× (target ≤ 1.15×, floor 1.3×) ${verdict(ratio, 1.15, 1.3)}`,
     );
 
     // 4. Events per second one session sustains: a tool streaming progress as fast as it can.
@@ -330,9 +322,9 @@ async function run(kind: "pglite" | "postgres", serverUrl?: string) {
         ]);
       }
       const { latenciesMs } = await delivered;
-      const p99 = pct(latenciesMs, 99);
+      const p99 = percentile(latenciesMs, 99);
       lines.push(
-        `   one event to each of them, written back to back: delivery p50 ${pct(latenciesMs, 50)} ms, p99 ${p99} ms (target ≤ 50 ms, floor 100 ms) ${verdict(p99, 50, 100)}`,
+        `   one event to each of them, written back to back: delivery p50 ${percentile(latenciesMs, 50)} ms, p99 ${p99} ms (target ≤ 50 ms, floor 100 ms) ${verdict(p99, 50, 100)}`,
       );
     }
     child.kill();
@@ -364,9 +356,9 @@ async function run(kind: "pglite" | "postgres", serverUrl?: string) {
         },
       ]);
       const { latenciesMs } = await delivered;
-      const p99 = pct(latenciesMs, 99);
+      const p99 = percentile(latenciesMs, 99);
       lines.push(
-        `   one event fanned out to ${IDLE} sockets on one session: p50 ${pct(latenciesMs, 50)} ms, p99 ${p99} ms (target ≤ 50 ms, floor 100 ms) ${verdict(p99, 50, 100)}`,
+        `   one event fanned out to ${IDLE} sockets on one session: p50 ${percentile(latenciesMs, 50)} ms, p99 ${p99} ms (target ≤ 50 ms, floor 100 ms) ${verdict(p99, 50, 100)}`,
       );
       fan.kill();
     }

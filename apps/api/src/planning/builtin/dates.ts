@@ -4,6 +4,8 @@
  * "the last N days" means the N whole days before today.
  */
 
+import { NUMBER_WORDS } from "./number-words.js";
+
 export type DateUnit = "day" | "week" | "month" | "year";
 
 type DateValue =
@@ -31,29 +33,9 @@ const MONTHS = [
   "december",
 ];
 const MONTH = `(?:${MONTHS.map((m) => `${m.slice(0, 3)}${m.length > 3 ? `(?:${m.slice(3)})?` : ""}`).join("|")})\\.?`;
-const NUMBER_WORDS: Record<string, number> = {
-  a: 1,
-  an: 1,
-  one: 1,
-  two: 2,
-  three: 3,
-  four: 4,
-  five: 5,
-  six: 6,
-  seven: 7,
-  eight: 8,
-  nine: 9,
-  ten: 10,
-  eleven: 11,
-  twelve: 12,
-  fourteen: 14,
-  fifteen: 15,
-  twenty: 20,
-  thirty: 30,
-  sixty: 60,
-  ninety: 90,
-};
-const AMOUNT = `(\\d{1,4}|${Object.keys(NUMBER_WORDS).join("|")})`;
+/** "a week", "an hour": the article counts one. */
+const AMOUNT_WORDS: Readonly<Record<string, number>> = { a: 1, an: 1, ...NUMBER_WORDS };
+const AMOUNT = `(\\d{1,4}|${Object.keys(AMOUNT_WORDS).join("|")})`;
 
 const iso = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 const utcDay = (d: Date) => Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate());
@@ -143,7 +125,7 @@ export function extractDates(text: string, now: Date): DateMention[] {
       `\\b(?:(?:in|over|during|for|from)\\s+)?(?:the\\s+)?(?:last|past|previous|recent)\\s+${AMOUNT}\\s+(day|week|month|year)s?\\b`,
     ),
     (m) => {
-      const amount = NUMBER_WORDS[m[1]!.toLowerCase()] ?? Number(m[1]);
+      const amount = AMOUNT_WORDS[m[1]!.toLowerCase()] ?? Number(m[1]);
       const unit = m[2]!.toLowerCase() as DateUnit;
       if (!(amount > 0)) return undefined;
       const end = today - DAY_MS;

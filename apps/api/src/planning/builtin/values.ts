@@ -1,4 +1,5 @@
 import { type DateMention, extractDates } from "./dates.js";
+import { NUMBER_WORDS } from "./number-words.js";
 
 /** A number in the request, with the words around it (they say what it counts: "10 rows", "top 5"). */
 export interface NumberMention {
@@ -24,25 +25,6 @@ const QUOTE = /"([^"]+)"|“([^”]+)”|'([^']+)'(?![a-z])|‘([^’]+)’|`([^
 const URL_PATTERN = /\bhttps?:\/\/[^\s"'<>`]+[^\s"'<>`.,;:!?)\]]/gi;
 const EMAIL = /\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b/g;
 const NUMBER = /(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(k|ms|s|m|h|d|%)?(?![\w])/gi;
-const NUMBER_WORDS: Record<string, number> = {
-  one: 1,
-  two: 2,
-  three: 3,
-  four: 4,
-  five: 5,
-  six: 6,
-  seven: 7,
-  eight: 8,
-  nine: 9,
-  ten: 10,
-  eleven: 11,
-  twelve: 12,
-  fifteen: 15,
-  twenty: 20,
-  thirty: 30,
-  fifty: 50,
-  hundred: 100,
-};
 
 /** Uppercase two-letter words that are far more often English than a country. */
 const NOT_COUNTRY_CODES = new Set([
