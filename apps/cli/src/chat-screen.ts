@@ -46,6 +46,8 @@ export class ChatScreen {
   show(event: SessionEvent) {
     const term = this.#term;
     const { style } = term;
+    // The live region first: lines printed below are drawn above the region as it now is.
+    this.#drawLive();
     switch (event.type) {
       case "connection_status": {
         const { status, latency, model, memory } = event.payload;
@@ -124,7 +126,6 @@ export class ChatScreen {
       case "input_request":
         break;
     }
-    this.#drawLive();
   }
 
   /** The live region: graphs not finished, and a reply being written. */

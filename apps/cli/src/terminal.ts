@@ -124,6 +124,7 @@ export class Terminal {
   /** The live region's lines (a terminal only; redrawn shortly, coalescing quick changes). */
   setLive(lines: string[]) {
     if (!this.interactive) return;
+    // Taken at once (the next print draws it); drawn on its own shortly.
     this.#live = lines;
     this.#redraw ??= setTimeout(() => {
       this.#redraw = undefined;
