@@ -22,6 +22,7 @@ export class Terminal {
   /** Keys typed for a secret are not shown. */
   #secret = false;
   #ended = false;
+  #closed = false;
   #prompt = "";
   #prompting = false;
   #live: string[] = [];
@@ -62,8 +63,13 @@ export class Terminal {
     rl._writeToOutput = (text) => {
       if (!this.#secret || text.startsWith(this.#prompt) || text === "\r\n" || text === "\n") write(text);
     };
-    // Ctrl-C at the prompt ends what waits for a line, like the end of input.
-    this.#rl.on("SIGINT", () => this.#rl.close());
+    // Ctrl-C at a prompt ends it like the end of input (the command leaves in good order); while
+    // nothing is asked, it stops the command as it would without readline in the way.
+    this.#rl.on("SIGINT", () => {
+      const asking = this.#waiting !== undefined;
+      this.close();
+      if (!asking) process.kill(process.pid, "SIGINT");
+    });
   }
 
   get columns(): number {
@@ -134,6 +140,8 @@ export class Terminal {
   }
 
   close() {
+    if (this.#closed) return;
+    this.#closed = true;
     clearTimeout(this.#redraw);
     if (this.interactive) {
       this.#clearBottom();
