@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type LiveApi, startLiveApi } from "@mcpdeck/sdk/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Home, mcpdeck, signedIn, userHome } from "./testing/cli.js";
+import { type Home, mcpdeck, signedIn, startInTerminal, userHome } from "./testing/cli.js";
 
 let api: LiveApi;
 let home: Home;
@@ -97,5 +97,29 @@ describe("mcpdeck run", () => {
     const usage = await mcpdeck(api, home, ["run", "demo", "--graph", notJson]);
     expect(usage.code).toBe(2);
     expect(usage.stderr).toContain("broken.json is not JSON");
+  });
+
+  it("at a terminal: asks before running, and asks the plan's input requests at the prompt", async () => {
+    const file = plan("ask.json", [
+      { id: "analysis", tool: "long_running_analysis", arguments: { steps: 3, step_ms: 50 } },
+      { id: "configure", tool: "configure_report", arguments: {}, depends_on: ["analysis"] },
+    ]);
+    const run = startInTerminal(api, home, ["run", "demo", "--graph", file]);
+    let at = await run.waitFor("Run these 2 steps? [y/N] ");
+    run.write("y");
+    at = await run.waitFor("configure asks: How should the signups report look?", at);
+    for (const [field, answer] of [
+      ["Report title", "Weekly"],
+      ["Sections", "2"],
+      ["Include a chart", "n"],
+      ["Recipient email", "ops@example.com"],
+    ] as const) {
+      at = await run.waitFor(field, at);
+      run.write(answer);
+    }
+    expect(await run.exited).toBe(0);
+    expect(run.output.slice(at)).toMatch(
+      /✓ configure succeeded — The user configured the report "Weekly" for ops@example\.com: sections by_country; without a chart\./,
+    );
   });
 });

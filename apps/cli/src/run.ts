@@ -89,6 +89,8 @@ export async function runGraph(ctx: CliContext, serverRef: string, opts: RunOpti
     else term.setLive([]);
   };
   const onEvent = async (event: SessionEvent) => {
+    // The live region first: lines printed below are drawn above the region as it now is.
+    drawLive();
     if (!graph) return;
     if (event.type === "task_update" && event.payload.graph_id === graph.id) {
       const node = graph.nodes.find((n) => n.id === event.payload.node_id)!;
@@ -126,7 +128,6 @@ export async function runGraph(ctx: CliContext, serverRef: string, opts: RunOpti
         }
       }
     }
-    drawLive();
   };
 
   try {
