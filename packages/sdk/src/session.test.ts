@@ -1,0 +1,309 @@
+import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from "vitest";
+import WebSocket from "ws";
+import {
+  createClient,
+  type EventOf,
+  graphDone,
+  type McpdeckClient,
+  McpdeckError,
+  memoryTokenStore,
+  type Session,
+  type SessionEvent,
+  SessionView,
+  type Tokens,
+} from "./index.js";
+import { type LiveApi, startLiveApi, startTcpProxy } from "./testing/index.js";
+
+let api: LiveApi;
+beforeAll(async () => {
+  api = await startLiveApi();
+});
+afterAll(() => api.close());
+
+let users = 0;
+async function signedInWithDemo(baseUrl = api.url, tokenStore = memoryTokenStore()) {
+  const email = `user${++users}@example.com`;
+  const client = createClient({ baseUrl, tokenStore });
+  await client.auth.requestOtp({ email });
+  await client.auth.verifyOtp({ email, code: await api.code(email) });
+  const server = await client.trpc.servers.create.mutate({
+    name: "demo",
+    url: api.demoUrl,
+    auth_method: "none",
+  });
+  return { client, server, tokenStore };
+}
+
+const graph = (nodes: unknown[]) => `/graph ${JSON.stringify({ nodes })}`;
+const REPORT_GRAPH = graph([
+  { id: "signups", tool: "query_signups", arguments: {} },
+  {
+    id: "report",
+    tool: "build_report",
+    arguments: { title: "Signups", sections: [{ heading: "All signups", data: "{{signups}}" }] },
+    depends_on: ["signups"],
+  },
+]);
+
+/** Reads events into `seen` (and a view) until `until` holds for the view. */
+async function readUntil(
+  session: Session,
+  until: (view: SessionView, event: SessionEvent) => boolean,
+  seen: SessionEvent[] = [],
+  view = new SessionView(),
+  onEvent: (event: SessionEvent) => unknown = () => undefined,
+) {
+  for await (const event of session) {
+    seen.push(event);
+    view.apply(event);
+    await onEvent(event);
+    if (until(view, event)) break;
+  }
+  return { seen, view };
+}
+
+const resumableIds = (events: SessionEvent[]) =>
+  events
+    .filter((e) => !["connection_status", "error", "chat_partial", "session_started"].includes(e.type))
+    .map((e) => e.id);
+
+/** Every stored event of a conversation up to `upTo`: the socket's exact replay after event 0. */
+async function storedEvents(client: McpdeckClient, serverId: string, sessionId: string, upTo: number) {
+  const token = (await client.auth.tokens())!.access_token;
+  const url = `${api.url.replace("http", "ws")}/api/v1/ws/server/${serverId}?session_id=${sessionId}&last_event_id=0`;
+  const ws = new WebSocket(url, { headers: { authorization: `Bearer ${token}` } });
+  const events: SessionEvent[] = [];
+  await new Promise<void>((resolve, reject) => {
+    ws.on("message", (data) => {
+      const event = JSON.parse(String(data)) as SessionEvent;
+      events.push(event);
+      if (event.type !== "connection_status" && event.id >= upTo) resolve();
+    });
+    ws.on("error", reject);
+  });
+  ws.close();
+  return events.filter((e) => e.id <= upTo);
+}
+
+describe("client.session", () => {
+  it("runs a /graph: proposal, approval, progress, results and the artifact's bytes", async () => {
+    const { client, server } = await signedInWithDemo();
+    const session = client.session(server.id);
+    await session.send(REPORT_GRAPH);
+    const { seen, view } = await readUntil(
+      session,
+      (v) => [...v.graphs.values()].some(graphDone),
+      [],
+      new SessionView(),
+      async (event) => {
+        if (event.type === "task_graph_proposal") {
+          expectTypeOf(event).toEqualTypeOf<EventOf<"task_graph_proposal">>();
+          expect(event.payload.nodes.map((n) => [n.id, n.status])).toEqual([
+            ["signups", "pending"],
+            ["report", "pending"],
+          ]);
+          await session.approveAll();
+        }
+      },
+    );
+    expect(seen[0]?.type).toBe("connection_status");
+    const [result] = [...view.graphs.values()];
+    expect(result!.nodes.map((n) => [n.id, n.status])).toEqual([
+      ["signups", "succeeded"],
+      ["report", "succeeded"],
+    ]);
+    expect(result!.nodes[1]!.result_preview).toContain("Built PDF report");
+    const pdf = view.artifacts.find((a) => a.content_type === "application/pdf");
+    expect(pdf).toBeDefined();
+    const download = await client.downloadArtifact(pdf!.artifact_id);
+    expect(download.name).toBe(pdf!.name);
+    expect(new TextDecoder().decode(download.bytes.slice(0, 5))).toBe("%PDF-");
+    // Every conversation event once, in order.
+    const ids = resumableIds(seen);
+    expect(ids).toEqual([...ids].sort((a, b) => a - b));
+    expect(new Set(ids).size).toBe(ids.length);
+    await client.close();
+  });
+
+  it("resumes after dropped connections without a gap or a duplicate, refreshing an expired token on the way", async () => {
+    const proxy = await startTcpProxy({ host: "127.0.0.1", port: api.app.port });
+    const store = memoryTokenStore();
+    const { client, server } = await signedInWithDemo(proxy.url, store);
+    const before = (await store.load())!;
+    const session = client.session(server.id);
+    await session.send(
+      graph([{ id: "analysis", tool: "long_running_analysis", arguments: { steps: 8, step_ms: 150 } }]),
+    );
+    let drops = 0;
+    const { seen } = await readUntil(
+      session,
+      (v) => [...v.graphs.values()].some(graphDone),
+      [],
+      new SessionView(),
+      async (event) => {
+        if (event.type === "task_graph_proposal") await session.approve("analysis");
+        // Cut the connection twice while the analysis reports progress; the second time the access
+        // token has expired, so the reconnect must refresh it first.
+        if (event.type === "task_update" && event.payload.progress && drops < 2) {
+          drops++;
+          if (drops === 2) api.advanceClock(16 * 60_000);
+          proxy.dropAll();
+        }
+      },
+    );
+    expect(drops).toBe(2);
+    expect((await store.load())!.refresh_token).not.toBe(before.refresh_token);
+    // Each reconnect says so with a fresh connection_status.
+    expect(seen.filter((e) => e.type === "connection_status").length).toBeGreaterThanOrEqual(3);
+    const received = resumableIds(seen);
+    const stored = resumableIds(
+      await storedEvents(client, server.id, session.sessionId!, session.lastEventId),
+    );
+    expect(received).toEqual(stored);
+    await client.close();
+    await proxy.close();
+  });
+
+  it("resumes a saved position: only the events after lastEventId", async () => {
+    const { client, server } = await signedInWithDemo();
+    const first = client.session(server.id);
+    await first.send("/help");
+    await readUntil(first, (v) => v.messages.some((m) => m.sender === "SYSTEM"));
+    const saved = { sessionId: first.sessionId!, lastEventId: first.lastEventId };
+    await first.close();
+
+    const other = createClient({ baseUrl: api.url, tokens: (await client.auth.tokens())! });
+    await other.session(server.id).send("/tools");
+    const resumed = other.session(server.id, saved);
+    const { seen } = await readUntil(resumed, (v) => v.messages.some((m) => m.sender === "SYSTEM"));
+    const ids = resumableIds(seen);
+    expect(ids[0]).toBe(saved.lastEventId + 1);
+    expect(seen.find((e) => e.type === "chat_message")).toMatchObject({
+      payload: { sender: "USER", text: "/tools" },
+    });
+    await Promise.all([client.close(), other.close()]);
+  });
+
+  it("survives the access token expiring under an open socket (4401): refreshes and reconnects", async () => {
+    const store = memoryTokenStore();
+    const { client, server } = await signedInWithDemo(api.url, store);
+    const before = (await store.load()) as Tokens;
+    const session = client.session(server.id);
+    await readUntil(session, (_v, e) => e.type === "connection_status");
+    api.advanceClock(16 * 60_000);
+    // The socket checks the token every 15 s: once it expired, an error event and close code 4401.
+    const seen: SessionEvent[] = [];
+    const expired = () => seen.some((e) => e.type === "error" && e.payload.code === "TOKEN_EXPIRED");
+    await readUntil(session, (_v, e) => e.type === "connection_status" && expired(), seen);
+    // The session refreshed the tokens and opened a new socket (whose connection_status this is).
+    expect((store.load() as Tokens).access_token).not.toBe(before.access_token);
+    const last = session.lastEventId;
+    await session.send("/help");
+    const { seen: after } = await readUntil(session, (v) => v.messages.some((m) => m.sender === "SYSTEM"));
+    expect(resumableIds(after)[0]).toBe(last + 1);
+    expect(after.find((e) => e.type === "chat_message")).toMatchObject({
+      payload: { sender: "USER", text: "/help" },
+    });
+    await client.close();
+  }, 60_000);
+
+  it("follows /new and newSession(): session_started, then the new conversation", async () => {
+    const { client, server } = await signedInWithDemo();
+    const session = client.session(server.id);
+    await readUntil(session, (_v, e) => e.type === "connection_status");
+    const firstId = session.sessionId;
+    const result = await session.send("/new");
+    expect(result.started).toBeDefined();
+    expect(session.sessionId).toBe(result.started!.id);
+    const { seen } = await readUntil(session, (_v, e) => e.type === "session_started");
+    expect(seen.at(-1)).toMatchObject({
+      type: "session_started",
+      payload: { session_id: result.started!.id },
+    });
+    await session.send("/help");
+    const view = new SessionView();
+    const { seen: next } = await readUntil(
+      session,
+      (v) => v.messages.some((m) => m.sender === "SYSTEM"),
+      [],
+      view,
+    );
+    expect(next[0]?.type).toBe("connection_status");
+    expect(view.messages.map((m) => m.text)).toEqual(["/help", expect.stringContaining("Commands")]);
+
+    const third = await session.newSession();
+    const listed = await session.sessions();
+    expect(listed.map((s) => s.id)).toEqual([third.id, result.started!.id, firstId]);
+    expect(listed[0]!.current).toBe(true);
+    await readUntil(session, (_v, e) => e.type === "session_started");
+    expect(session.sessionId).toBe(third.id);
+    await client.close();
+  });
+
+  it("answers a form input request, and a wrong answer is refused with the fields to fix", async () => {
+    const { client, server } = await signedInWithDemo();
+    const session = client.session(server.id);
+    await session.send("/call configure_report {}");
+    const answers: unknown[] = [];
+    const { view } = await readUntil(
+      session,
+      (v) => [...v.graphs.values()].some(graphDone),
+      [],
+      new SessionView(),
+      async (event) => {
+        if (event.type === "task_graph_proposal") await session.approve("call");
+        if (event.type === "input_request") {
+          expect(event.payload.kind).toBe("form");
+          expect(Object.keys(event.payload.schema?.properties ?? {})).toContain("recipient");
+          const wrong = await session
+            .respond(event.payload.request_id, {
+              action: "accept",
+              content: { title: "Q3", sections: ["summary"], include_chart: true, recipient: "not an email" },
+            })
+            .catch((e: unknown) => e);
+          expect(wrong).toBeInstanceOf(McpdeckError);
+          expect((wrong as McpdeckError).issues?.map((i) => i.path)).toEqual(["content.recipient"]);
+          answers.push(
+            await session.respond(event.payload.request_id, {
+              action: "accept",
+              content: {
+                title: "Q3",
+                sections: ["summary"],
+                include_chart: true,
+                recipient: "cfo@example.com",
+              },
+            }),
+          );
+        }
+      },
+    );
+    expect(answers).toHaveLength(1);
+    const node = [...view.graphs.values()][0]!.nodes[0]!;
+    expect(node.status).toBe("succeeded");
+    expect(node.result_preview).toContain("cfo@example.com");
+    expect(view.inputs.size).toBe(0);
+    await client.close();
+  });
+
+  it("ends with NOT_FOUND for another user's server; close() ends the iterator", async () => {
+    const { server } = await signedInWithDemo();
+    const { client: stranger } = await signedInWithDemo();
+    const session = stranger.session(server.id);
+    const error = await (async () => {
+      for await (const _ of session);
+    })().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(McpdeckError);
+    expect((error as McpdeckError).code).toBe("NOT_FOUND");
+    await expect(session.send("/help")).rejects.toMatchObject({ code: "NOT_FOUND" });
+
+    const { client, server: own } = await signedInWithDemo();
+    const open = client.session(own.id);
+    await readUntil(open, (_v, e) => e.type === "connection_status");
+    expect(open.connected).toBe(true);
+    const reading = readUntil(open, () => false);
+    await open.close();
+    await reading; // the loop ended: close() finished the iterator
+    expect(open.connected).toBe(false);
+    await Promise.all([stranger.close(), client.close()]);
+  });
+});
