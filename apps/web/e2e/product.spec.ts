@@ -153,7 +153,7 @@ test("a new user's first session, from the sign-in code to sign-out", async ({ p
     expect(bytes.subarray(0, 5).toString("latin1")).toBe("%PDF-");
     expect(bytes.subarray(-8).toString("latin1")).toContain("%%EOF");
 
-    await pdf.getByRole("button", { pressed: false }).click();
+    await pdf.locator("button[aria-pressed]").click();
     const preview = page.getByTestId("artifact-preview");
     await expect(preview.locator("iframe")).toHaveAttribute("src", /disposition=inline/);
     await screenshot(page, "07-session-files");
@@ -211,7 +211,7 @@ test("a new user's first session, from the sign-in code to sign-out", async ({ p
     await page.getByLabel("Name").fill("second");
     await page.getByLabel("URL").fill(process.env.E2E_DEMO_MCP_URL!);
     await page.getByRole("radio", { name: "API key" }).check();
-    await expect(page.getByLabel("Key")).toHaveAttribute("type", "password");
+    await expect(page.getByRole("textbox", { name: "Key", exact: true })).toHaveAttribute("type", "password");
     await page.getByRole("radio", { name: "None" }).check();
     await page.getByRole("button", { name: "Test connection" }).click();
     await expect(page.getByTestId("test-result")).toContainText("Connection works");

@@ -176,7 +176,8 @@ export function Servers() {
                       <span title={live?.last_checked}>{live ? ago(live.last_checked, now) : "—"}</span>
                     </td>
                     <td>{server.auth_method === "api_key" ? "API key" : server.auth_method}</td>
-                    <td className="actions-cell">
+                    <td>
+                      <div className="actions-cell">
                       <Link to={`/servers/${server.id}/edit`} className="button small">
                         Edit<span className="sr-only"> {server.name}</span>
                       </Link>
@@ -196,6 +197,7 @@ export function Servers() {
                       <button type="button" className="small danger" onClick={() => setDeleting(server)}>
                         Delete<span className="sr-only"> {server.name}</span>
                       </button>
+                      </div>
                     </td>
                   </tr>
                 );

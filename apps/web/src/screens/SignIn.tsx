@@ -44,7 +44,6 @@ export function SignIn({ notice }: { notice?: string }) {
         setResendAt(Date.now() + sent.cooldown_sec * 1000);
         setCode("");
         setStep("code");
-        requestAnimationFrame(() => codeInput.current?.focus());
       },
       onError: (error) => {
         fail(error);
@@ -129,6 +128,7 @@ export function SignIn({ notice }: { notice?: string }) {
               id={ids.code}
               ref={codeInput}
               name="code"
+              autoFocus
               inputMode="numeric"
               autoComplete="one-time-code"
               pattern="[0-9]{6}"

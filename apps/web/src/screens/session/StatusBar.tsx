@@ -27,10 +27,14 @@ export function StatusBar(props: { link: Link; status: ConnectionStatus | undefi
           </span>
           <span>latency {status.latency === null ? "—" : `${status.latency} ms`}</span>
           <span>model {status.model}</span>
-          {memory ? (
+          {memory && memory.total > 0 ? (
             <span title="Conversation context used, of the model's budget (tokens)">
               memory {memory.used.toLocaleString()}/{memory.total.toLocaleString()}
               <meter min={0} max={memory.total} value={memory.used} aria-label="Context used" />
+            </span>
+          ) : memory ? (
+            <span title="Conversation context in tokens (the built-in planner has no budget)">
+              memory {memory.used.toLocaleString()} tokens
             </span>
           ) : null}
         </>
