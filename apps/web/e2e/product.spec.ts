@@ -121,7 +121,10 @@ test("a new user's first session, from the sign-in code to sign-out", async ({ p
 
     await page.reload();
     await expect(page.getByTestId("link-state")).toHaveText("● connected");
-    const again = page.getByRole("group", { name: /Task graph, 1 node/ }).locator("[data-node-id]").first();
+    const again = page
+      .getByRole("group", { name: /Task graph, 1 node/ })
+      .locator("[data-node-id]")
+      .first();
     await expect(again).toHaveAttribute("aria-label", /long_running_analysis, (running|succeeded)/);
     const log = page.getByRole("log", { name: "Conversation" });
     await expect(log).toContainText("analyze the latest user signups and build a report");

@@ -1,6 +1,5 @@
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { mkdirSync } from "node:fs";
 import { type APIRequestContext, expect, type Page } from "@playwright/test";
 
 export const baseUrl = () => {
@@ -30,7 +29,12 @@ export async function expectAccessible(page: Page, screen: string) {
     // biome-ignore lint/suspicious/noExplicitAny: axe is injected above, untyped in the page.
     const result = await (window as any).axe.run(document, { resultTypes: ["violations"] });
     return (
-      result.violations as Array<{ id: string; impact: string; help: string; nodes: Array<{ target: string[] }> }>
+      result.violations as Array<{
+        id: string;
+        impact: string;
+        help: string;
+        nodes: Array<{ target: string[] }>;
+      }>
     )
       .filter((v) => v.impact === "serious" || v.impact === "critical")
       .map((v) => `${v.impact} ${v.id}: ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);

@@ -1,9 +1,9 @@
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
+import { App } from "./App.js";
 import { httpStatusOf } from "./api/errors.js";
 import { createApiClient, TRPCProvider } from "./api/trpc.js";
-import { App } from "./App.js";
 import { AuthProvider } from "./auth/auth-context.js";
 import { createBrowserTokenManager } from "./auth/browser-tokens.js";
 import "./styles.css";

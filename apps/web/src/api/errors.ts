@@ -21,6 +21,7 @@ export function apiErrorOf(error: unknown): ApiError {
 
 /** HTTP status of a failed tRPC call, when the server answered. */
 export function httpStatusOf(error: unknown): number | undefined {
-  if (error instanceof TRPCClientError) return (error.data as { httpStatus?: number } | undefined)?.httpStatus;
+  if (error instanceof TRPCClientError)
+    return (error.data as { httpStatus?: number } | undefined)?.httpStatus;
   return undefined;
 }

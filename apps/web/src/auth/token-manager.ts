@@ -111,7 +111,8 @@ export function createTokenManager(deps: TokenManagerDeps) {
           return undefined;
         }
         // The network or the server failed, not the sign-in: keep it and try again soon.
-        if (state.status === "checking") signedOut("Could not reach mcpdeck. Check the connection and reload.");
+        if (state.status === "checking")
+          signedOut("Could not reach mcpdeck. Check the connection and reload.");
         else schedule(RETRY_AFTER_FAILURE_MS);
         return state.status === "signed_in" ? state.accessToken : undefined;
       } finally {

@@ -27,7 +27,9 @@ export function Profile() {
   if (!profile.data) return <p role="status">Loading…</p>;
   const value = username ?? profile.data.username;
   const issue =
-    failure?.code === "USERNAME_TAKEN" ? failure.message : failure?.issues?.find((i) => i.path === "username")?.message;
+    failure?.code === "USERNAME_TAKEN"
+      ? failure.message
+      : failure?.issues?.find((i) => i.path === "username")?.message;
   const submit = (event: FormEvent) => {
     event.preventDefault();
     setFailure(undefined);
@@ -79,7 +81,11 @@ export function Profile() {
           </p>
         ) : null}
         <div className="actions">
-          <button type="submit" className="primary" disabled={update.isPending || value === profile.data.username}>
+          <button
+            type="submit"
+            className="primary"
+            disabled={update.isPending || value === profile.data.username}
+          >
             {update.isPending ? "Saving…" : "Save username"}
           </button>
         </div>

@@ -93,8 +93,12 @@ export function ServerForm({ serverId }: { serverId?: string }) {
     void queryClient.invalidateQueries({ queryKey: trpc.servers.list.pathKey() });
     navigate("/servers");
   };
-  const create = useMutation(trpc.servers.create.mutationOptions({ onSuccess: done, onError: (e) => setFailure(apiErrorOf(e)) }));
-  const update = useMutation(trpc.servers.update.mutationOptions({ onSuccess: done, onError: (e) => setFailure(apiErrorOf(e)) }));
+  const create = useMutation(
+    trpc.servers.create.mutationOptions({ onSuccess: done, onError: (e) => setFailure(apiErrorOf(e)) }),
+  );
+  const update = useMutation(
+    trpc.servers.update.mutationOptions({ onSuccess: done, onError: (e) => setFailure(apiErrorOf(e)) }),
+  );
   const test = useMutation(
     trpc.servers.test.mutationOptions({
       onSuccess: (result) => setTested({ ok: true, text: result.message }),
@@ -121,13 +125,18 @@ export function ServerForm({ serverId }: { serverId?: string }) {
       timeout: input.timeout,
       ssl_verify: input.ssl_verify,
       ...(form.auth_method !== existing.auth_method ? { auth_method: form.auth_method } : {}),
-      ...(credentials ? { credentials } : form.auth_method === "none" && existing.has_credentials ? { credentials: null } : {}),
+      ...(credentials
+        ? { credentials }
+        : form.auth_method === "none" && existing.has_credentials
+          ? { credentials: null }
+          : {}),
     });
   };
 
   const issueFor = (field: string) =>
-    failure?.issues?.find((i) => i.path === field || i.path.endsWith(`.${field}`) || i.path.startsWith(`${field}.`))
-      ?.message ?? (field === "name" && failure?.code === "SERVER_NAME_TAKEN" ? failure.message : undefined);
+    failure?.issues?.find(
+      (i) => i.path === field || i.path.endsWith(`.${field}`) || i.path.startsWith(`${field}.`),
+    )?.message ?? (field === "name" && failure?.code === "SERVER_NAME_TAKEN" ? failure.message : undefined);
   const fieldProps = (field: keyof Fields) => {
     const issue = issueFor(field);
     return {
@@ -137,7 +146,7 @@ export function ServerForm({ serverId }: { serverId?: string }) {
       "aria-describedby": issue ? `${id}-${field}-issue` : undefined,
     };
   };
-  const Issue = ({ field }: { field: string }) => {
+  const issueLine = (field: string) => {
     const issue = issueFor(field);
     return issue ? (
       <p id={`${id}-${field}-issue`} className="field-error">
@@ -161,8 +170,13 @@ export function ServerForm({ serverId }: { serverId?: string }) {
       <h1 id={`${id}-title`}>{existing ? `Edit ${existing.name}` : "Add a server"}</h1>
       <form onSubmit={submit} className="form">
         <label htmlFor={`${id}-name`}>Name</label>
-        <input {...fieldProps("name")} required value={form.name} onChange={(e) => set({ name: e.target.value })} />
-        <Issue field="name" />
+        <input
+          {...fieldProps("name")}
+          required
+          value={form.name}
+          onChange={(e) => set({ name: e.target.value })}
+        />
+        {issueLine("name")}
 
         <label htmlFor={`${id}-url`}>URL</label>
         <input
@@ -173,7 +187,7 @@ export function ServerForm({ serverId }: { serverId?: string }) {
           value={form.url}
           onChange={(e) => set({ url: e.target.value })}
         />
-        <Issue field="url" />
+        {issueLine("url")}
 
         <fieldset>
           <legend>Authentication</legend>
@@ -204,12 +218,16 @@ export function ServerForm({ serverId }: { serverId?: string }) {
               value={form.api_key}
               onChange={(e) => set({ api_key: e.target.value })}
             />
-            <Issue field="api_key" />
+            {issueLine("api_key")}
             <label htmlFor={`${id}-header`}>Header</label>
-            <input {...fieldProps("header")} value={form.header} onChange={(e) => set({ header: e.target.value })} />
+            <input
+              {...fieldProps("header")}
+              value={form.header}
+              onChange={(e) => set({ header: e.target.value })}
+            />
             <p className="hint">
-              With <code>Authorization</code> the key is sent as <code>Bearer &lt;key&gt;</code>; any other header
-              carries it as is.
+              With <code>Authorization</code> the key is sent as <code>Bearer &lt;key&gt;</code>; any other
+              header carries it as is.
             </p>
           </fieldset>
         ) : null}
@@ -222,8 +240,12 @@ export function ServerForm({ serverId }: { serverId?: string }) {
               {stored ? " Stored settings are kept unless you type new ones." : ""}
             </p>
             <label htmlFor={`${id}-client_id`}>Client id</label>
-            <input {...fieldProps("client_id")} value={form.client_id} onChange={(e) => set({ client_id: e.target.value })} />
-            <Issue field="client_id" />
+            <input
+              {...fieldProps("client_id")}
+              value={form.client_id}
+              onChange={(e) => set({ client_id: e.target.value })}
+            />
+            {issueLine("client_id")}
             <label htmlFor={`${id}-client_secret`}>Client secret</label>
             <input
               {...fieldProps("client_secret")}
@@ -233,7 +255,11 @@ export function ServerForm({ serverId }: { serverId?: string }) {
               onChange={(e) => set({ client_secret: e.target.value })}
             />
             <label htmlFor={`${id}-scope`}>Scope</label>
-            <input {...fieldProps("scope")} value={form.scope} onChange={(e) => set({ scope: e.target.value })} />
+            <input
+              {...fieldProps("scope")}
+              value={form.scope}
+              onChange={(e) => set({ scope: e.target.value })}
+            />
           </fieldset>
         ) : null}
 
@@ -246,9 +272,13 @@ export function ServerForm({ serverId }: { serverId?: string }) {
           value={form.timeout}
           onChange={(e) => set({ timeout: e.target.value })}
         />
-        <Issue field="timeout" />
+        {issueLine("timeout")}
         <label className="inline">
-          <input type="checkbox" checked={form.ssl_verify} onChange={(e) => set({ ssl_verify: e.target.checked })} />{" "}
+          <input
+            type="checkbox"
+            checked={form.ssl_verify}
+            onChange={(e) => set({ ssl_verify: e.target.checked })}
+          />{" "}
           Verify TLS certificates
         </label>
 

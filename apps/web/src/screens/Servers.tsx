@@ -6,8 +6,8 @@ import { apiErrorOf } from "../api/errors.js";
 import { type RouterOutputs, useTRPC, useTRPCClient } from "../api/trpc.js";
 import { Link, navigate, useLocation } from "../router.js";
 import { ConfirmDialog } from "../ui/ConfirmDialog.js";
-import { useKeys } from "../ui/shortcuts.js";
 import { StatusBadge } from "../ui/StatusBadge.js";
+import { KEY, useKeys } from "../ui/shortcuts.js";
 import { ago } from "../ui/time.js";
 import { useNow } from "../ui/use-now.js";
 
@@ -90,13 +90,13 @@ export function Servers() {
   const current = servers[selected];
   useKeys({
     j: () => focusRow(selected + 1),
-    ArrowDown: () => focusRow(selected + 1),
+    [KEY.down]: () => focusRow(selected + 1),
     k: () => focusRow(selected - 1),
-    ArrowUp: () => focusRow(selected - 1),
+    [KEY.up]: () => focusRow(selected - 1),
     n: () => navigate("/servers/new"),
     e: () => current && navigate(`/servers/${current.id}/edit`),
     t: () => current && void checkNow(current),
-    Delete: () => current && setDeleting(current),
+    [KEY.delete]: () => current && setDeleting(current),
   });
 
   return (
@@ -178,25 +178,25 @@ export function Servers() {
                     <td>{server.auth_method === "api_key" ? "API key" : server.auth_method}</td>
                     <td>
                       <div className="actions-cell">
-                      <Link to={`/servers/${server.id}/edit`} className="button small">
-                        Edit<span className="sr-only"> {server.name}</span>
-                      </Link>
-                      <button type="button" className="small" onClick={() => void checkNow(server)}>
-                        Check<span className="sr-only"> {server.name}</span>
-                      </button>
-                      {server.auth_method === "oauth" ? (
-                        <button
-                          type="button"
-                          className="small"
-                          onClick={() => authorize.mutate({ server_id: server.id })}
-                          disabled={authorize.isPending}
-                        >
-                          Authorize<span className="sr-only"> {server.name}</span>
+                        <Link to={`/servers/${server.id}/edit`} className="button small">
+                          Edit<span className="sr-only"> {server.name}</span>
+                        </Link>
+                        <button type="button" className="small" onClick={() => void checkNow(server)}>
+                          Check<span className="sr-only"> {server.name}</span>
                         </button>
-                      ) : null}
-                      <button type="button" className="small danger" onClick={() => setDeleting(server)}>
-                        Delete<span className="sr-only"> {server.name}</span>
-                      </button>
+                        {server.auth_method === "oauth" ? (
+                          <button
+                            type="button"
+                            className="small"
+                            onClick={() => authorize.mutate({ server_id: server.id })}
+                            disabled={authorize.isPending}
+                          >
+                            Authorize<span className="sr-only"> {server.name}</span>
+                          </button>
+                        ) : null}
+                        <button type="button" className="small danger" onClick={() => setDeleting(server)}>
+                          Delete<span className="sr-only"> {server.name}</span>
+                        </button>
                       </div>
                     </td>
                   </tr>
@@ -219,9 +219,7 @@ export function Servers() {
           onConfirm={() => remove.mutate({ server_id: deleting.id })}
           onCancel={() => setDeleting(undefined)}
         >
-          <p>
-            Its credentials and conversations are deleted with it. This cannot be undone.
-          </p>
+          <p>Its credentials and conversations are deleted with it. This cannot be undone.</p>
         </ConfirmDialog>
       ) : null}
     </section>

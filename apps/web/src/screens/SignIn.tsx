@@ -1,5 +1,5 @@
 import { useMutation } from "@tanstack/react-query";
-import { type FormEvent, useId, useRef, useState } from "react";
+import { type FormEvent, useEffect, useId, useRef, useState } from "react";
 import { type ApiError, apiErrorOf } from "../api/errors.js";
 import { useTRPC } from "../api/trpc.js";
 import { useAuth } from "../auth/auth-context.js";
@@ -27,6 +27,11 @@ export function SignIn({ notice }: { notice?: string }) {
   const [failure, setFailure] = useState<ApiError>();
   const [retryAt, setRetryAt] = useState<number>();
   const codeInput = useRef<HTMLInputElement>(null);
+  const emailInput = useRef<HTMLInputElement>(null);
+  // The field of each step takes the focus as the step shows.
+  useEffect(() => {
+    (step === "email" ? emailInput : codeInput).current?.focus();
+  }, [step]);
   const resendIn = useSecondsLeft(resendAt);
   const retryIn = useSecondsLeft(retryAt);
   const ids = { email: useId(), code: useId(), error: useId() };
@@ -109,7 +114,7 @@ export function SignIn({ notice }: { notice?: string }) {
               name="email"
               autoComplete="email"
               required
-              autoFocus
+              ref={emailInput}
               value={email}
               onChange={(e) => setEmail(e.target.value)}
               placeholder="you@example.com"
@@ -128,7 +133,6 @@ export function SignIn({ notice }: { notice?: string }) {
               id={ids.code}
               ref={codeInput}
               name="code"
-              autoFocus
               inputMode="numeric"
               autoComplete="one-time-code"
               pattern="[0-9]{6}"
@@ -149,7 +153,11 @@ export function SignIn({ notice }: { notice?: string }) {
                 disabled={resendIn > 0 || request.isPending}
                 aria-live="polite"
               >
-                {resendIn > 0 ? `Resend code in ${resendIn} s` : codeIsDead ? "Send a new code" : "Resend code"}
+                {resendIn > 0
+                  ? `Resend code in ${resendIn} s`
+                  : codeIsDead
+                    ? "Send a new code"
+                    : "Resend code"}
               </button>
               <button
                 type="button"

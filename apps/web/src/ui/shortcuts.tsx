@@ -4,6 +4,9 @@ import { SHORTCUT_CATALOGUE } from "./shortcut-catalogue.js";
 
 const ShortcutsContext = createContext<{ showHelp(): void }>({ showHelp: () => undefined });
 
+/** Names of keys that are not characters, as `KeyboardEvent.key` has them. */
+export const KEY = { up: "ArrowUp", down: "ArrowDown", delete: "Delete" } as const;
+
 /** Typing into a field is never a shortcut. */
 function isEditing(target: EventTarget | null): boolean {
   if (!(target instanceof HTMLElement)) return false;
@@ -75,7 +78,7 @@ function ShortcutsDialog({ onClose }: { onClose(): void }) {
       <h2 id="shortcuts-title">Keyboard shortcuts</h2>
       <ShortcutList />
       <div className="actions">
-        <button type="button" onClick={onClose} autoFocus>
+        <button type="button" onClick={onClose}>
           Close <kbd>Esc</kbd>
         </button>
       </div>

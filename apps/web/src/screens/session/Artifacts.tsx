@@ -1,7 +1,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { useId } from "react";
-import { useTRPC, useTRPCClient } from "../../api/trpc.js";
 import { apiErrorOf } from "../../api/errors.js";
+import { useTRPC, useTRPCClient } from "../../api/trpc.js";
 import { bytes } from "../../ui/time.js";
 import type { Artifact } from "./session-state.js";
 
@@ -17,7 +17,11 @@ const previewKind = (type: string) =>
           : undefined;
 
 /** Files the tools produced: download any, preview images, text, audio and PDF in place. */
-export function Artifacts(props: { artifacts: readonly Artifact[]; selectedId: string | undefined; onSelect(id: string): void }) {
+export function Artifacts(props: {
+  artifacts: readonly Artifact[];
+  selectedId: string | undefined;
+  onSelect(id: string): void;
+}) {
   const client = useTRPCClient();
   const id = useId();
   const selected = props.artifacts.find((a) => a.artifact_id === props.selectedId);
@@ -41,7 +45,10 @@ export function Artifacts(props: { artifacts: readonly Artifact[]; selectedId: s
       </h3>
       <ul className="artifact-list">
         {props.artifacts.map((artifact) => (
-          <li key={artifact.artifact_id} className={artifact.artifact_id === props.selectedId ? "selected" : undefined}>
+          <li
+            key={artifact.artifact_id}
+            className={artifact.artifact_id === props.selectedId ? "selected" : undefined}
+          >
             <button
               type="button"
               className="link"

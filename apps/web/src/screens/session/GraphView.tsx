@@ -1,4 +1,13 @@
-import { memo, type KeyboardEvent, type PointerEvent, useCallback, useEffect, useLayoutEffect, useRef, useState } from "react";
+import {
+  type KeyboardEvent,
+  memo,
+  type PointerEvent,
+  useCallback,
+  useEffect,
+  useLayoutEffect,
+  useRef,
+  useState,
+} from "react";
 import type { GraphState, NodeView } from "./session-state.js";
 
 /** The box each node is laid out as by the API (apps/api/src/sessions/layout.ts). */
@@ -87,10 +96,11 @@ export function progressFraction(node: NodeView): number | undefined {
   return Math.max(0, Math.min(1, p.current / p.total));
 }
 
-function describe(node: NodeView): string {
+function describeNode(node: NodeView): string {
   const look = STATUS_LOOK[node.status];
   const parts = [`${node.title || node.id}`, `tool ${node.tool}`, look.label];
-  if (node.progress) parts.push(`progress ${node.progress.current}${node.progress.total ? ` of ${node.progress.total}` : ""}`);
+  if (node.progress)
+    parts.push(`progress ${node.progress.current}${node.progress.total ? ` of ${node.progress.total}` : ""}`);
   if (node.annotations?.destructive) parts.push("destructive");
   return parts.join(", ");
 }
@@ -117,7 +127,7 @@ const GraphNode = memo(function GraphNode(props: {
       role="button"
       tabIndex={props.focusable ? 0 : -1}
       aria-pressed={selected}
-      aria-label={describe(node)}
+      aria-label={describeNode(node)}
       data-node-id={node.id}
       onClick={() => props.onSelect(node.id)}
       onKeyDown={(event) => props.onKey(event, node)}
@@ -150,7 +160,13 @@ const GraphNode = memo(function GraphNode(props: {
           height={5}
         />
       ) : node.status === "running" || node.status === "awaiting_input" ? (
-        <rect className="node-progress indeterminate" x={10} y={66} width={(NODE_WIDTH - 20) / 4} height={5} />
+        <rect
+          className="node-progress indeterminate"
+          x={10}
+          y={66}
+          width={(NODE_WIDTH - 20) / 4}
+          height={5}
+        />
       ) : null}
     </g>
   );
@@ -176,9 +192,15 @@ const Edges = memo(function Edges({ graph }: { graph: GraphState }) {
     }
   }
   return (
-    <g className="edges" aria-hidden="true">
+    <g className="edges">
       {paths.map((p) => (
-        <path key={p.key} data-edge={p.key} d={p.d} className={p.done ? "edge done" : "edge"} markerEnd="url(#arrow)" />
+        <path
+          key={p.key}
+          data-edge={p.key}
+          d={p.d}
+          className={p.done ? "edge done" : "edge"}
+          markerEnd="url(#arrow)"
+        />
       ))}
     </g>
   );
@@ -211,7 +233,7 @@ export function GraphView(props: {
     setZoomLabel(Math.round(next.k * 100));
   }, []);
 
-  const fit = useCallback(() => {
+  const fitToView = useCallback(() => {
     const box = svg.current?.getBoundingClientRect();
     apply(fitTransform(Object.values(graph.nodes), box?.width ?? 800, box?.height ?? 400));
   }, [apply, graph.nodes]);
@@ -219,8 +241,8 @@ export function GraphView(props: {
   const zoomBy = useCallback(
     (factor: number, cx?: number, cy?: number) => {
       const box = svg.current?.getBoundingClientRect();
-      const px = cx ?? (box?.width ?? 0) / 2;
-      const py = cy ?? (box?.height ?? 0) / 2;
+      const px = cx !== undefined && Number.isFinite(cx) ? cx : (box?.width ?? 0) / 2;
+      const py = cy !== undefined && Number.isFinite(cy) ? cy : (box?.height ?? 0) / 2;
       const t = transform.current;
       const k = clampZoom(t.k * factor);
       apply({ k, x: px - ((px - t.x) * k) / t.k, y: py - ((py - t.y) * k) / t.k });
@@ -230,10 +252,10 @@ export function GraphView(props: {
 
   // A new graph is fitted once; later updates of its nodes keep the person's view.
   // biome-ignore lint/correctness/useExhaustiveDependencies: refit only when the graph changes.
-  useLayoutEffect(() => fit(), [graph.id]);
+  useLayoutEffect(() => fitToView(), [graph.id]);
   // biome-ignore lint/correctness/useExhaustiveDependencies: the signal's number is the trigger.
   useEffect(() => {
-    if (props.fitSignal) fit();
+    if (props.fitSignal) fitToView();
   }, [props.fitSignal]);
   // biome-ignore lint/correctness/useExhaustiveDependencies: the signal's number is the trigger.
   useEffect(() => {
@@ -309,13 +331,14 @@ export function GraphView(props: {
         <button type="button" className="small" onClick={() => zoomBy(0.8)} aria-label="Zoom out">
           −
         </button>
-        <button type="button" className="small" onClick={fit}>
+        <button type="button" className="small" onClick={fitToView}>
           Fit
         </button>
         <span className="muted" aria-live="off" data-testid="zoom">
           {zoomLabel}%
         </span>
       </div>
+      {/* biome-ignore lint/a11y/useSemanticElements: a drawing cannot be a <fieldset>; it groups the node buttons. */}
       <svg
         ref={svg}
         className="graph-canvas"
@@ -327,7 +350,15 @@ export function GraphView(props: {
         onPointerCancel={onPointerUp}
       >
         <defs>
-          <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto">
+          <marker
+            id="arrow"
+            viewBox="0 0 10 10"
+            refX="9"
+            refY="5"
+            markerWidth="7"
+            markerHeight="7"
+            orient="auto"
+          >
             <path d="M0,0 L10,5 L0,10 z" className="arrowhead" />
           </marker>
         </defs>

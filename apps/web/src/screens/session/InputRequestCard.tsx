@@ -1,8 +1,12 @@
 import { type FormEvent, useId, useState } from "react";
-import type { InputOutcome, InputRequest } from "./session-state.js";
 import { answerOf, fieldIssue, fieldsOf, initialValues } from "./schema-form.js";
+import type { InputOutcome, InputRequest } from "./session-state.js";
 
-type Answer = { request_id: string; action: "accept" | "decline" | "cancel"; content?: Record<string, unknown> };
+type Answer = {
+  request_id: string;
+  action: "accept" | "decline" | "cancel";
+  content?: Record<string, unknown>;
+};
 
 const OUTCOME_TEXT: Record<InputOutcome, string> = {
   accept: "answered",
@@ -90,7 +94,12 @@ export function InputRequestCard(props: {
           </ol>
           {request.max_tokens ? <p className="hint">At most {request.max_tokens} tokens.</p> : null}
           <div className="actions">
-            <button type="button" className="primary" disabled={sent} onClick={() => answer({ action: "accept" })}>
+            <button
+              type="button"
+              className="primary"
+              disabled={sent}
+              onClick={() => answer({ action: "accept" })}
+            >
               Approve
             </button>
             <button type="button" disabled={sent} onClick={() => answer({ action: "decline" })}>
@@ -133,7 +142,8 @@ function SchemaForm(props: {
           name: f.name,
           disabled: props.disabled,
           "aria-invalid": issue ? true : undefined,
-          "aria-describedby": [f.description ? `${fid}-hint` : "", issue ? `${fid}-issue` : ""].join(" ").trim() || undefined,
+          "aria-describedby":
+            [f.description ? `${fid}-hint` : "", issue ? `${fid}-issue` : ""].join(" ").trim() || undefined,
           onBlur: () => setTouched((t) => ({ ...t, [f.name]: true })),
         };
         return (

@@ -44,7 +44,11 @@ export function LogPane(props: {
           Log
         </h3>
         <label htmlFor={`${id}-level`}>Level</label>
-        <select id={`${id}-level`} value={minLevel} onChange={(e) => props.onMinLevel(e.target.value as Level)}>
+        <select
+          id={`${id}-level`}
+          value={minLevel}
+          onChange={(e) => props.onMinLevel(e.target.value as Level)}
+        >
           <option value="debug">all (debug and up)</option>
           <option value="info">info and up</option>
           <option value="warn">warnings and errors</option>
@@ -61,6 +65,7 @@ export function LogPane(props: {
       <div
         ref={scroller}
         className="log-scroll"
+        // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must be reachable by keyboard.
         tabIndex={0}
         role="log"
         aria-label="Log lines"
@@ -68,7 +73,8 @@ export function LogPane(props: {
           if (e.deltaY < 0 && follow) props.onFollow(false);
         }}
         onKeyDown={(e) => {
-          if ((e.key === "ArrowUp" || e.key === "PageUp" || e.key === "Home") && follow) props.onFollow(false);
+          if ((e.key === "ArrowUp" || e.key === "PageUp" || e.key === "Home") && follow)
+            props.onFollow(false);
         }}
       >
         <div style={{ height: virtualizer.getTotalSize(), position: "relative" }}>

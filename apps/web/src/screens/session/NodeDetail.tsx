@@ -1,6 +1,6 @@
+import { clockTime } from "../../ui/time.js";
 import { STATUS_LOOK } from "./GraphView.js";
 import type { NodeView } from "./session-state.js";
-import { clockTime } from "../../ui/time.js";
 
 function duration(node: NodeView): string | undefined {
   if (!node.started_at) return undefined;
@@ -27,7 +27,8 @@ export function NodeDetail(props: {
       </h3>
       {destructive ? (
         <p className="destructive-flag" role="note">
-          <span aria-hidden="true">⚠ </span>Destructive tool: it may delete or overwrite data. Approve it on its own.
+          <span aria-hidden="true">⚠ </span>Destructive tool: it may delete or overwrite data. Approve it on
+          its own.
         </p>
       ) : null}
       <dl className="facts">

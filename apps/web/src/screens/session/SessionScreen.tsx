@@ -9,10 +9,13 @@ import { GraphView } from "./GraphView.js";
 import { type Level, LogPane } from "./LogPane.js";
 import { NodeDetail } from "./NodeDetail.js";
 import { Prompt, type PromptHandle } from "./Prompt.js";
-import type { NodeView } from "./session-state.js";
 import { StatusBar } from "./StatusBar.js";
+import type { NodeView } from "./session-state.js";
 import { Transcript } from "./Transcript.js";
 import { useSessionStream } from "./use-session-stream.js";
+
+/** Shift+A: approve every pending node. */
+const APPROVE_ALL_KEY = "A";
 
 const TABS = [
   ["graph", "Graph"],
@@ -45,6 +48,7 @@ export default function SessionScreen({ serverId }: { serverId: string }) {
   const node: NodeView | undefined = graph && selected ? graph.nodes[selected] : undefined;
 
   // A new plan is shown as it arrives.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the newest graph's id is the trigger.
   useEffect(() => {
     setShownGraphId(undefined);
     setSelected(undefined);
@@ -100,7 +104,7 @@ export default function SessionScreen({ serverId }: { serverId: string }) {
     i: () => prompt.current?.focus(),
     a: () => target?.status === "pending" && approve(target),
     r: () => target?.status === "pending" && reject(target),
-    A: () => approveAll(),
+    [APPROVE_ALL_KEY]: () => approveAll(),
     x: () => send({ type: "cancel", payload: {} }),
     "+": () => setZoomSignal((z) => ({ n: z.n + 1, factor: 1.25 })),
     "=": () => setZoomSignal((z) => ({ n: z.n + 1, factor: 1.25 })),
@@ -169,7 +173,8 @@ export default function SessionScreen({ serverId }: { serverId: string }) {
                 onClick={() => setTab(key)}
                 onKeyDown={(e) => {
                   if (e.key !== "ArrowRight" && e.key !== "ArrowLeft") return;
-                  const next = TABS[(index + (e.key === "ArrowRight" ? 1 : TABS.length - 1)) % TABS.length]![0];
+                  const next =
+                    TABS[(index + (e.key === "ArrowRight" ? 1 : TABS.length - 1)) % TABS.length]![0];
                   setTab(next);
                   document.getElementById(`tab-${next}`)?.focus();
                 }}
@@ -200,14 +205,20 @@ export default function SessionScreen({ serverId }: { serverId: string }) {
                     >
                       Approve all <kbd>A</kbd>
                     </button>
-                    <button type="button" className="small" onClick={() => send({ type: "cancel", payload: {} })}>
+                    <button
+                      type="button"
+                      className="small"
+                      onClick={() => send({ type: "cancel", payload: {} })}
+                    >
                       Cancel run <kbd>x</kbd>
                     </button>
                   </div>
                   {node ? (
                     <NodeDetail node={node} onApprove={approve} onReject={reject} />
                   ) : (
-                    <p className="muted pane-empty">Select a node (click, or Tab then arrow keys) to see its details.</p>
+                    <p className="muted pane-empty">
+                      Select a node (click, or Tab then arrow keys) to see its details.
+                    </p>
                   )}
                 </>
               ) : (
@@ -215,7 +226,13 @@ export default function SessionScreen({ serverId }: { serverId: string }) {
               )
             ) : null}
             {tab === "logs" ? (
-              <LogPane logs={state.logs} minLevel={minLevel} onMinLevel={setMinLevel} follow={follow} onFollow={setFollow} />
+              <LogPane
+                logs={state.logs}
+                minLevel={minLevel}
+                onMinLevel={setMinLevel}
+                follow={follow}
+                onFollow={setFollow}
+              />
             ) : null}
             {tab === "files" ? (
               <Artifacts artifacts={state.artifacts} selectedId={artifactId} onSelect={setArtifactId} />

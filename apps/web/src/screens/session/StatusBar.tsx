@@ -16,14 +16,17 @@ export function StatusBar(props: { link: Link; status: ConnectionStatus | undefi
           : "✕ not connected";
   const memory = status?.memory;
   return (
-    <footer className="statusbar" aria-label="Session status">
+    <section className="statusbar" aria-label="Session status">
       <span className={`sb-link link-${link.state}`} data-testid="link-state">
         {connection}
       </span>
       {status ? (
         <>
           <span>
-            server <span className={`status-${status.status}`}>{status.status === "online" ? "● online" : "○ offline"}</span>
+            server{" "}
+            <span className={`status-${status.status}`}>
+              {status.status === "online" ? "● online" : "○ offline"}
+            </span>
           </span>
           <span>latency {status.latency === null ? "—" : `${status.latency} ms`}</span>
           <span>model {status.model}</span>
@@ -44,6 +47,6 @@ export function StatusBar(props: { link: Link; status: ConnectionStatus | undefi
           Retry now
         </button>
       ) : null}
-    </footer>
+    </section>
   );
 }

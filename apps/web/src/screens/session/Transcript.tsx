@@ -12,7 +12,11 @@ export function Transcript(props: {
   onShowGraph(graphId: string): void;
   onApproveAll(): void;
   onShowArtifact(artifactId: string): void;
-  onAnswer(answer: { request_id: string; action: "accept" | "decline" | "cancel"; content?: Record<string, unknown> }): boolean;
+  onAnswer(answer: {
+    request_id: string;
+    action: "accept" | "decline" | "cancel";
+    content?: Record<string, unknown>;
+  }): boolean;
 }) {
   const { state } = props;
   const box = useRef<HTMLDivElement>(null);
@@ -33,7 +37,12 @@ export function Transcript(props: {
             <span className="when">{clockTime(item.timestamp)}</span>
             <div className="text">
               {item.text}
-              {item.streaming ? <span className="cursor" aria-label="writing" /> : null}
+              {item.streaming ? (
+                <>
+                  <span className="cursor" aria-hidden="true" />
+                  <span className="sr-only"> (writing…)</span>
+                </>
+              ) : null}
             </div>
           </div>
         );
@@ -58,7 +67,8 @@ export function Transcript(props: {
             <span className="who">plan</span>
             <span className="when" />
             <div className="text">
-              Task graph of {nodes.length} node{nodes.length === 1 ? "" : "s"}: {nodes.map((n) => n.id).join(" → ")}{" "}
+              Task graph of {nodes.length} node{nodes.length === 1 ? "" : "s"}:{" "}
+              {nodes.map((n) => n.id).join(" → ")}{" "}
               <span className="muted">
                 ({done} done{pending ? `, ${pending} awaiting approval` : ""})
               </span>
@@ -97,7 +107,11 @@ export function Transcript(props: {
             <span className="who">file</span>
             <span className="when" />
             <div className="text">
-              <button type="button" className="link" onClick={() => props.onShowArtifact(artifact.artifact_id)}>
+              <button
+                type="button"
+                className="link"
+                onClick={() => props.onShowArtifact(artifact.artifact_id)}
+              >
                 {artifact.name}
               </button>{" "}
               <span className="muted">
@@ -114,9 +128,11 @@ export function Transcript(props: {
   const rows: React.ReactNode[] = [];
   state.items.forEach((item, index) => {
     rows.push(render(item));
-    for (const note of props.localNotes) if (note.after === index) rows.push(<div key={note.key}>{note.node}</div>);
+    for (const note of props.localNotes)
+      if (note.after === index) rows.push(<div key={note.key}>{note.node}</div>);
   });
-  for (const note of props.localNotes) if (note.after >= state.items.length) rows.push(<div key={note.key}>{note.node}</div>);
+  for (const note of props.localNotes)
+    if (note.after >= state.items.length) rows.push(<div key={note.key}>{note.node}</div>);
 
   return (
     <div
@@ -124,6 +140,7 @@ export function Transcript(props: {
       className="transcript"
       role="log"
       aria-label="Conversation"
+      // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must be reachable by keyboard.
       tabIndex={0}
       onScroll={(e) => {
         const el = e.currentTarget;
@@ -132,7 +149,8 @@ export function Transcript(props: {
     >
       {state.items.length === 0 && props.localNotes.length === 0 ? (
         <p className="muted">
-          Type <code>/tools</code> to see what this server can do, ask for something in plain words, or <code>/help</code>.
+          Type <code>/tools</code> to see what this server can do, ask for something in plain words, or{" "}
+          <code>/help</code>.
         </p>
       ) : null}
       {rows}

@@ -27,11 +27,15 @@ export function fieldsOf(schema: Json | undefined): FieldSpec[] {
     const options = Array.isArray(p.oneOf)
       ? (p.oneOf as Json[]).filter((o) => typeof o.const === "string")
       : undefined;
-    const enumValues = Array.isArray(p.enum) ? (p.enum as unknown[]).map(String) : options?.map((o) => String(o.const));
+    const enumValues = Array.isArray(p.enum)
+      ? (p.enum as unknown[]).map(String)
+      : options?.map((o) => String(o.const));
     const enumLabels = Array.isArray(p.enumNames)
       ? (p.enumNames as unknown[]).map(String)
       : options?.map((o) => String(o.title ?? o.const));
-    const type = (["number", "integer", "boolean"].includes(String(p.type)) ? p.type : "string") as FieldSpec["type"];
+    const type = (
+      ["number", "integer", "boolean"].includes(String(p.type)) ? p.type : "string"
+    ) as FieldSpec["type"];
     return {
       name,
       label: typeof p.title === "string" ? p.title : name,
@@ -64,8 +68,10 @@ export function fieldIssue(field: FieldSpec, raw: string | boolean | undefined):
     return undefined;
   }
   if (field.enumValues && !field.enumValues.includes(text)) return "Pick one of the options.";
-  if (field.minLength !== undefined && text.length < field.minLength) return `At least ${field.minLength} characters.`;
-  if (field.maxLength !== undefined && text.length > field.maxLength) return `At most ${field.maxLength} characters.`;
+  if (field.minLength !== undefined && text.length < field.minLength)
+    return `At least ${field.minLength} characters.`;
+  if (field.maxLength !== undefined && text.length > field.maxLength)
+    return `At most ${field.maxLength} characters.`;
   if (field.format === "email" && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(text)) return "Enter an email address.";
   if (field.format === "uri") {
     try {
@@ -79,7 +85,10 @@ export function fieldIssue(field: FieldSpec, raw: string | boolean | undefined):
 }
 
 /** The answer to send: typed values converted to their schema types; empty optional fields left out. */
-export function answerOf(fields: FieldSpec[], values: Record<string, string | boolean>): Record<string, unknown> {
+export function answerOf(
+  fields: FieldSpec[],
+  values: Record<string, string | boolean>,
+): Record<string, unknown> {
   const answer: Record<string, unknown> = {};
   for (const field of fields) {
     const raw = values[field.name];

@@ -24,7 +24,15 @@ export interface GraphState {
 }
 
 export type TranscriptItem =
-  | { kind: "message"; key: string; sender: "AGENT" | "USER" | "SYSTEM"; text: string; timestamp?: string; streaming?: boolean; streamId?: string }
+  | {
+      kind: "message";
+      key: string;
+      sender: "AGENT" | "USER" | "SYSTEM";
+      text: string;
+      timestamp?: string;
+      streaming?: boolean;
+      streamId?: string;
+    }
   | { kind: "graph"; key: string; graphId: string }
   | { kind: "input"; key: string; requestId: string }
   | { kind: "error"; key: string; code: string; message: string }
@@ -44,7 +52,14 @@ export interface SessionState {
   inputs: Record<string, { request: InputRequest; outcome?: InputOutcome }>;
 }
 
-export const EMPTY_SESSION: SessionState = { cursor: 0, items: [], graphs: {}, logs: [], artifacts: [], inputs: {} };
+export const EMPTY_SESSION: SessionState = {
+  cursor: 0,
+  items: [],
+  graphs: {},
+  logs: [],
+  artifacts: [],
+  inputs: {},
+};
 
 /** Events about the connection rather than the conversation: their id repeats the last one. */
 const UNNUMBERED = new Set<ServerMessage["type"]>(["connection_status", "error", "chat_partial"]);
@@ -83,7 +98,11 @@ export function applyEvents(state: SessionState, events: readonly ServerMessage[
     switch (event.type) {
       case "session_started":
         flush();
-        next = { ...EMPTY_SESSION, sessionId: event.payload.session_id, ...(next.status ? { status: next.status } : {}) };
+        next = {
+          ...EMPTY_SESSION,
+          sessionId: event.payload.session_id,
+          ...(next.status ? { status: next.status } : {}),
+        };
         continue;
       case "connection_status":
         flush();
