@@ -66,16 +66,14 @@ export function registerArtifactDownload(
     const bytes = await services.artifacts.bytes(row);
     const inline = query.disposition === "inline" && INLINE_TYPES.test(row.contentType);
     if (inline) reply.header("x-frame-options", "SAMEORIGIN");
-    return (
-      reply
-        .header("content-type", row.contentType)
-        .header("content-length", String(bytes.length))
-        .header("content-disposition", disposition(inline ? "inline" : "attachment", row.name))
-        .header("cache-control", "private, max-age=300")
-        .header("etag", `"${row.sha256}"`)
-        .header("content-security-policy", artifactPolicy(inline, row.contentType))
-        .send(bytes)
-    );
+    return reply
+      .header("content-type", row.contentType)
+      .header("content-length", String(bytes.length))
+      .header("content-disposition", disposition(inline ? "inline" : "attachment", row.name))
+      .header("cache-control", "private, max-age=300")
+      .header("etag", `"${row.sha256}"`)
+      .header("content-security-policy", artifactPolicy(inline, row.contentType))
+      .send(bytes);
   };
   app.get(`${ARTIFACT_DOWNLOAD_PATH}/:artifact_id`, handler);
 }
