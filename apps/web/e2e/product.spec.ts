@@ -79,8 +79,8 @@ test("a new user's first session, from the sign-in code to sign-out", async ({ p
     await expect(nodes).toHaveCount(2);
     await expect(graph.locator("[data-edge]")).toHaveCount(1);
     const [first, second] = [nodes.nth(0), nodes.nth(1)];
-    await expect(first).toHaveAttribute("aria-label", /query_signups, pending/);
-    await expect(second).toHaveAttribute("aria-label", /build_report, pending/);
+    await expect(first).toHaveAccessibleName(/query_signups pending/);
+    await expect(second).toHaveAccessibleName(/build_report pending/);
     await screenshot(page, "04-session-graph-proposed");
 
     await first.click();
@@ -89,13 +89,13 @@ test("a new user's first session, from the sign-in code to sign-out", async ({ p
     await expect(detail).toContainText("Arguments");
     await expect(detail).toContainText("read-only");
     await detail.getByRole("button", { name: /Approve/ }).click();
-    await expect(first).toHaveAttribute("aria-label", /succeeded/);
+    await expect(first).toHaveAccessibleName(/succeeded/);
     const firstId = await first.getAttribute("data-node-id");
     await expect(page.getByTestId(`progress-${firstId}`)).toHaveAttribute("width", "200");
     await expect(detail).toContainText("Result");
     await expect(detail).toContainText(/started .* finished/);
     // The second still waits for its own approval.
-    await expect(second).toHaveAttribute("aria-label", /pending/);
+    await expect(second).toHaveAccessibleName(/pending/);
 
     // Keyboard: from the selected node, → selects the next one; `a` approves it.
     await first.focus();
@@ -103,7 +103,7 @@ test("a new user's first session, from the sign-in code to sign-out", async ({ p
     await expect(second).toBeFocused();
     await expect(detail).toContainText("build_report");
     await page.keyboard.press("a");
-    await expect(second).toHaveAttribute("aria-label", /succeeded/);
+    await expect(second).toHaveAccessibleName(/succeeded/);
     await expect(page.getByRole("log", { name: "Conversation" })).toContainText(/signups-report|\.pdf/i);
     await screenshot(page, "05-session-graph-done");
   });
@@ -114,10 +114,10 @@ test("a new user's first session, from the sign-in code to sign-out", async ({ p
     await prompt.press("Enter");
     const graph = page.getByRole("group", { name: /Task graph, 1 node/ });
     const node = graph.locator("[data-node-id]").first();
-    await expect(node).toHaveAttribute("aria-label", /pending/);
+    await expect(node).toHaveAccessibleName(/pending/);
     await page.keyboard.press("Escape");
     await page.keyboard.press("a");
-    await expect(node).toHaveAttribute("aria-label", /running, progress \d+ of 12/);
+    await expect(node).toHaveAccessibleName(/running \d+ of 12/);
 
     await page.reload();
     await expect(page.getByTestId("link-state")).toHaveText("● connected");
@@ -125,11 +125,11 @@ test("a new user's first session, from the sign-in code to sign-out", async ({ p
       .getByRole("group", { name: /Task graph, 1 node/ })
       .locator("[data-node-id]")
       .first();
-    await expect(again).toHaveAttribute("aria-label", /long_running_analysis, (running|succeeded)/);
+    await expect(again).toHaveAccessibleName(/long_running_analysis (running|succeeded)/);
     const log = page.getByRole("log", { name: "Conversation" });
     await expect(log).toContainText("analyze the latest user signups and build a report");
     await expect(log).toContainText("/tools");
-    await expect(again).toHaveAttribute("aria-label", /succeeded/, { timeout: 30_000 });
+    await expect(again).toHaveAccessibleName(/succeeded/, { timeout: 30_000 });
 
     await page.keyboard.press("2");
     await expect(page.getByRole("tab", { name: /Logs/ })).toHaveAttribute("aria-selected", "true");

@@ -37,7 +37,13 @@ export async function expectAccessible(page: Page, screen: string) {
       }>
     )
       .filter((v) => v.impact === "serious" || v.impact === "critical")
-      .map((v) => `${v.impact} ${v.id}: ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+      .map(
+        (v) =>
+          `${v.impact} ${v.id}: ${v.help} — ${v.nodes
+            .slice(0, 5)
+            .map((n) => `${n.target.join(" ")} ${n.html.slice(0, 400)}`)
+            .join(", ")}${v.nodes.length > 5 ? ` (and ${v.nodes.length - 5} more)` : ""}`,
+      );
   });
   expect(violations, `axe on ${screen}`).toEqual([]);
 }

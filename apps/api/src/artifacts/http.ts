@@ -12,7 +12,9 @@ const INLINE_TYPES =
 
 /**
  * Shown in place, an artifact can never run script or load anything, and only the web client's own
- * pages may frame it (the client previews files in an iframe); a download is never framed.
+ * pages may frame it (the client previews files in an iframe); a download is never framed. PDFs are
+ * left unsandboxed: browsers refuse to draw a PDF in a sandboxed document, and their viewer runs it
+ * in its own process, never with this origin's scripts.
  */
 function artifactPolicy(inline: boolean, contentType: string): string {
   const policy = ["default-src 'none'", "img-src 'self'", "media-src 'self'"];

@@ -63,19 +63,18 @@ describe("GraphView", () => {
     const { container } = render(
       <GraphView graph={threeNodes()} selectedId={undefined} onSelect={() => {}} />,
     );
-    const fetch = screen.getByRole("button", { name: /Step fetch/ });
-    expect(fetch.getAttribute("aria-label")).toContain("succeeded");
+    // The name is the visible text (glyphs hidden from assistive technology).
+    const fetch = screen.getByRole("button", { name: "Step fetch tool_fetch succeeded" });
     expect(fetch.textContent).toContain("✓ succeeded");
-    const report = screen.getByRole("button", { name: /Step report/ });
-    expect(report.getAttribute("aria-label")).toContain("running, progress 3 of 4");
-    expect(report.textContent).toContain("3/4");
+    const report = screen.getByRole("button", { name: "Step report tool_report running 3 of 4" });
+    expect(report.textContent).toContain("◐ running 3 of 4");
     expect(screen.getByTestId("progress-report").getAttribute("width")).toBe(
       String((NODE_WIDTH - 20) * 0.75),
     );
     expect(screen.getByTestId("progress-fetch").getAttribute("width")).toBe(String(NODE_WIDTH - 20));
     const purge = screen.getByRole("button", { name: /Step purge/ });
-    expect(purge.getAttribute("aria-label")).toContain("destructive");
     expect(purge.textContent).toContain("DESTRUCTIVE");
+    expect(purge.textContent).toContain("⚠");
     expect(container.querySelector('[data-node-id="purge"]')!.getAttribute("class")).toContain("destructive");
     expect(report.textContent).not.toContain("DESTRUCTIVE");
   });

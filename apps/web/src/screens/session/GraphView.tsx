@@ -85,8 +85,12 @@ export function neighbour(
   return best;
 }
 
+/** Cut at a word boundary, so every word shown is a word of the node's accessible name. */
 function truncate(text: string, max: number) {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+  if (text.length <= max) return text;
+  const cut = text.slice(0, max - 1);
+  const space = cut.lastIndexOf(" ");
+  return `${space > max / 2 ? cut.slice(0, space) : cut}…`;
 }
 
 export function progressFraction(node: NodeView): number | undefined {
@@ -94,15 +98,6 @@ export function progressFraction(node: NodeView): number | undefined {
   const p = node.progress;
   if (!p?.total || p.total <= 0) return undefined;
   return Math.max(0, Math.min(1, p.current / p.total));
-}
-
-function describeNode(node: NodeView): string {
-  const look = STATUS_LOOK[node.status];
-  const parts = [`${node.title || node.id}`, `tool ${node.tool}`, look.label];
-  if (node.progress)
-    parts.push(`progress ${node.progress.current}${node.progress.total ? ` of ${node.progress.total}` : ""}`);
-  if (node.annotations?.destructive) parts.push("destructive");
-  return parts.join(", ");
 }
 
 const GraphNode = memo(function GraphNode(props: {
@@ -117,7 +112,7 @@ const GraphNode = memo(function GraphNode(props: {
   const fraction = progressFraction(node);
   const destructive = node.annotations?.destructive === true;
   const progressText = node.progress
-    ? `${node.progress.current}${node.progress.total ? `/${node.progress.total}` : ""}`
+    ? `${node.progress.current}${node.progress.total ? ` of ${node.progress.total}` : ""}`
     : "";
   return (
     // biome-ignore lint/a11y/useSemanticElements: an SVG group cannot be a <button>; it behaves as one.
@@ -127,7 +122,6 @@ const GraphNode = memo(function GraphNode(props: {
       role="button"
       tabIndex={props.focusable ? 0 : -1}
       aria-pressed={selected}
-      aria-label={describeNode(node)}
       data-node-id={node.id}
       onClick={() => props.onSelect(node.id)}
       onKeyDown={(event) => props.onKey(event, node)}
@@ -138,10 +132,11 @@ const GraphNode = memo(function GraphNode(props: {
       </text>
       <text className="node-tool" x={10} y={38}>
         {truncate(node.tool, 24)}
-        {destructive ? " ⚠" : ""}
+        {destructive ? <tspan aria-hidden="true"> ⚠</tspan> : null}
       </text>
       <text className="node-status" x={10} y={58}>
-        {look.glyph} {look.label}
+        <tspan aria-hidden="true">{look.glyph} </tspan>
+        {look.label}
         {progressText ? ` ${progressText}` : ""}
       </text>
       {destructive ? (
