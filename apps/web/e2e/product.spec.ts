@@ -234,6 +234,22 @@ test("a new user's first session, from the sign-in code to sign-out", async ({ p
     await expect(row).toBeVisible();
   });
 
+  await test.step("fits half a laptop screen", async () => {
+    await page.setViewportSize({ width: 720, height: 900 });
+    const noSideScroll = () => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
+    await expect(page.getByTestId("server-demo")).toBeVisible();
+    expect(await noSideScroll()).toBe(true);
+    await screenshot(page, "15-servers-half-screen");
+    await page.getByRole("link", { name: "Open the session with demo" }).click();
+    await expect(page.getByTestId("link-state")).toHaveText("● connected");
+    await expect(page.getByRole("combobox", { name: "Message or /command" })).toBeVisible();
+    await expect(page.getByRole("tablist", { name: "Session panes" })).toBeVisible();
+    expect(await noSideScroll()).toBe(true);
+    await screenshot(page, "16-session-half-screen");
+    await expectAccessible(page, "session, half screen");
+    await page.setViewportSize({ width: 1440, height: 900 });
+  });
+
   await test.step("signs out", async () => {
     await page.getByRole("banner").getByRole("button", { name: "Sign out" }).click();
     await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();

@@ -33,7 +33,7 @@ export async function expectAccessible(page: Page, screen: string) {
         id: string;
         impact: string;
         help: string;
-        nodes: Array<{ target: string[] }>;
+        nodes: Array<{ target: string[]; html: string }>;
       }>
     )
       .filter((v) => v.impact === "serious" || v.impact === "critical")

@@ -132,9 +132,13 @@ const GraphNode = memo(function GraphNode(props: {
       </text>
       <text className="node-tool" x={10} y={38}>
         {truncate(node.tool, 24)}
-        {destructive ? <tspan aria-hidden="true"> ⚠</tspan> : null}
+        {destructive ? (
+          // biome-ignore lint/a11y/noAriaHiddenOnFocusable: a tspan is never focusable; the glyph repeats "DESTRUCTIVE".
+          <tspan aria-hidden="true"> ⚠</tspan>
+        ) : null}
       </text>
       <text className="node-status" x={10} y={58}>
+        {/* biome-ignore lint/a11y/noAriaHiddenOnFocusable: a tspan is never focusable; the glyph repeats the word. */}
         <tspan aria-hidden="true">{look.glyph} </tspan>
         {look.label}
         {progressText ? ` ${progressText}` : ""}

@@ -67,7 +67,8 @@ export default function SessionScreen({ serverId }: { serverId: string }) {
           ...n,
           {
             key: `help-${n.length}`,
-            after: state.items.length,
+            // After the echo of /help and the server's answer to it.
+            after: state.items.length + 1,
             node: (
               <div className="line sender-SYSTEM local-note">
                 <span className="who">keys</span>
