@@ -37,7 +37,7 @@ async function waitForHealth(url: string, child: ChildProcess, log: () => string
  * The web client must be built first (the package's `test` script builds it).
  */
 export default async function globalSetup() {
-  const [port, demoPort] = [await freePort(), await freePort()];
+  const [port, demoPort, oauthDemoPort] = [await freePort(), await freePort(), await freePort()];
   const dataDir = mkdtempSync(join(tmpdir(), "mcpdeck-e2e-"));
   const baseUrl = `http://127.0.0.1:${port}`;
   let output = "";
@@ -65,11 +65,22 @@ export default async function globalSetup() {
   };
   child.stdout!.on("data", keep);
   child.stderr!.on("data", keep);
+  // A second demo server, protected by OAuth (its authorization server approves at once), for the
+  // "authorize" round trip. An MCP server of the person's own, not part of the product.
+  const oauthDemo = spawn(process.execPath, ["--import", "tsx", "apps/demo-mcp/src/main.ts"], {
+    cwd: root,
+    env: { ...process.env, DEMO_MCP_PORT: String(oauthDemoPort), DEMO_MCP_OAUTH: "true" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  oauthDemo.stdout!.on("data", keep);
+  oauthDemo.stderr!.on("data", keep);
   await waitForHealth(baseUrl, child, () => output);
   process.env.E2E_BASE_URL = baseUrl;
   process.env.E2E_DEMO_MCP_URL = `http://127.0.0.1:${demoPort}/mcp`;
+  process.env.E2E_OAUTH_MCP_URL = `http://127.0.0.1:${oauthDemoPort}/mcp`;
 
   return async () => {
+    oauthDemo.kill("SIGTERM");
     child.kill("SIGTERM");
     await new Promise((resolve) => {
       const timer = setTimeout(() => {

@@ -40,7 +40,8 @@ export function Servers() {
 
   useEffect(() => {
     const oauth = query.get("oauth");
-    if (!oauth) return;
+    // Said once the list is here, so the notice can name the server.
+    if (!oauth || !list.data) return;
     const name = servers.find((s) => s.id === query.get("server_id"))?.name ?? "the server";
     setNotice(
       oauth === "success"
@@ -48,7 +49,7 @@ export function Servers() {
         : { text: `Authorization of ${name} failed: ${query.get("message") ?? "try again."}`, error: true },
     );
     navigate("/servers", { replace: true });
-  }, [query, servers]);
+  }, [query, servers, list.data]);
 
   const remove = useMutation(
     trpc.servers.delete.mutationOptions({

@@ -148,7 +148,38 @@ function SchemaForm(props: {
         };
         return (
           <div key={f.name} className="field">
-            {f.type === "boolean" ? (
+            {f.type === "array" ? (
+              <fieldset aria-describedby={common["aria-describedby"]}>
+                <legend>
+                  {f.label}
+                  {f.required ? <span aria-hidden="true"> *</span> : null}
+                </legend>
+                {(f.enumValues ?? []).map((value, i) => {
+                  const picked = Array.isArray(values[f.name]) ? (values[f.name] as string[]) : [];
+                  return (
+                    <label key={value} className="inline">
+                      <input
+                        type="checkbox"
+                        name={f.name}
+                        value={value}
+                        disabled={props.disabled}
+                        checked={picked.includes(value)}
+                        onBlur={common.onBlur}
+                        onChange={(e) =>
+                          setValues((v) => ({
+                            ...v,
+                            [f.name]: e.target.checked
+                              ? [...picked, value]
+                              : picked.filter((x) => x !== value),
+                          }))
+                        }
+                      />{" "}
+                      {f.enumLabels?.[i] ?? value}
+                    </label>
+                  );
+                })}
+              </fieldset>
+            ) : f.type === "boolean" ? (
               <label className="inline">
                 <input
                   type="checkbox"
