@@ -230,6 +230,7 @@ test("a new user's first session, from the sign-in code to sign-out", async ({ p
     const confirm = page.getByRole("dialog", { name: "Delete second?" });
     await expect(confirm).toBeVisible();
     await screenshot(page, "11-server-delete-confirm");
+    await expectAccessible(page, "delete confirmation");
     await confirm.getByRole("button", { name: "Cancel" }).click();
     await expect(row).toBeVisible();
   });

@@ -1,16 +1,16 @@
 import { expect, type Page, test } from "@playwright/test";
 import { baseUrl, freshEmail, screenshot, signIn } from "./support.js";
 
-/** Asks the API for a new access token with the refresh cookie, as the client does. */
-const refreshInPage = (page: Page) =>
-  page.evaluate(async () => {
+/** Asks the API for a new access token, with the given refresh token or else the cookie, as the client does. */
+const refreshInPage = (page: Page, refreshToken?: string) =>
+  page.evaluate(async (token) => {
     const res = await fetch("/api/v1/auth/refresh", {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: "{}",
+      body: JSON.stringify(token ? { refresh_token: token } : {}),
     });
     return { status: res.status, body: (await res.json()) as { access_token?: string; code?: string } };
-  });
+  }, refreshToken);
 
 test("two tabs on one session stay in sync, refresh at the same moment without signing out, and sign out together", async ({
   browser,
@@ -44,8 +44,38 @@ test("two tabs on one session stay in sync, refresh at the same moment without s
     await screenshot(two, "12-second-tab");
   });
 
+  await test.step("offline and back: a banner while down, then the stream resumes after the last event", async () => {
+    // Sent by another client while this browser is offline: the resumed socket must deliver it.
+    const { access_token } = await (
+      await one.request.post(`${baseUrl()}/api/v1/auth/refresh`, { data: {} })
+    ).json();
+    const serverId = new URL(one.url()).pathname.split("/")[2]!;
+    await context.setOffline(true);
+    await expect(one.getByTestId("offline-banner")).toBeVisible();
+    await expect(one.getByTestId("link-state")).toContainText("reconnecting");
+    await screenshot(one, "19-session-offline");
+    const sent = await one.request.post(`${baseUrl()}/trpc/sessions.send`, {
+      data: { server_id: serverId, text: "/tools" },
+      headers: { authorization: `Bearer ${access_token}` },
+    });
+    expect(sent.status()).toBe(200);
+    await context.setOffline(false);
+    await expect(one.getByTestId("link-state")).toHaveText("● connected", { timeout: 30_000 });
+    await expect(one.getByTestId("offline-banner")).toBeHidden();
+    const log = one.getByRole("log", { name: "Conversation" });
+    await expect(log.locator('[data-sender="USER"]').last()).toContainText("/tools");
+    await expect(log.locator('[data-sender="SYSTEM"]').last()).toContainText("query_signups");
+    // Exactly once: the resumed stream neither lost nor repeated events.
+    await expect(log.locator('[data-sender="USER"]').filter({ hasText: "/tools" })).toHaveCount(1);
+  });
+
   await test.step("both tabs refresh at the same moment and both stay signed in", async () => {
-    const [a, b] = await Promise.all([refreshInPage(one), refreshInPage(two)]);
+    // Both present the refresh token the tabs share (the cookie's, which scripts cannot read; the
+    // test can), so whichever arrives second finds it just rotated — however the two interleave.
+    const cookie = (await context.cookies()).find((c) => c.name === "mcpdeck_refresh");
+    expect(cookie?.httpOnly).toBe(true);
+    expect(cookie?.sameSite).toBe("Strict");
+    const [a, b] = await Promise.all([refreshInPage(one, cookie!.value), refreshInPage(two, cookie!.value)]);
     expect(a.status, JSON.stringify(a.body)).toBe(200);
     expect(b.status, JSON.stringify(b.body)).toBe(200);
     // One rotation: the second got the same successor pair within the API's leeway.

@@ -11,6 +11,8 @@ const CLOSE_GOING_AWAY = 1001;
 const CLOSE_TOO_MANY = 4429;
 const BACKOFF_START_MS = 500;
 const BACKOFF_MAX_MS = 15_000;
+/** The API sends connection_status every 15 s: a socket silent this long is dead, whatever it says. */
+const SILENCE_MS = 45_000;
 
 export type Link =
   | { state: "connecting" }
@@ -99,12 +101,17 @@ export function useSessionStream(serverId: string, sessionId: string | undefined
       const ws = new WebSocket(url);
       socket.current = ws;
       let opened = false;
+      let lastHeard = Date.now();
+      const watchdog = window.setInterval(() => {
+        if (Date.now() - lastHeard > SILENCE_MS) ws.close(4000, "silent");
+      }, 5_000);
       ws.onopen = () => {
         opened = true;
         attempt = 0;
         setLink({ state: "open" });
       };
       ws.onmessage = (message) => {
+        lastHeard = Date.now();
         try {
           queue.push(JSON.parse(String(message.data)) as ServerMessage);
         } catch {
@@ -113,6 +120,7 @@ export function useSessionStream(serverId: string, sessionId: string | undefined
         frame ??= window.requestAnimationFrame(flush);
       };
       ws.onclose = (close) => {
+        window.clearInterval(watchdog);
         if (socket.current === ws) socket.current = undefined;
         if (stopped) return;
         if (close.code === CLOSE_SIGN_IN_AGAIN) {
@@ -136,11 +144,15 @@ export function useSessionStream(serverId: string, sessionId: string | undefined
       void connect();
     };
     const online = () => retryNow.current();
+    // The browser knows the network is gone before the socket does: close it and wait for "online".
+    const offline = () => socket.current?.close(4000, "offline");
     window.addEventListener("online", online);
+    window.addEventListener("offline", offline);
     void connect();
     return () => {
       stopped = true;
       window.removeEventListener("online", online);
+      window.removeEventListener("offline", offline);
       window.clearTimeout(timer);
       if (frame !== undefined) window.cancelAnimationFrame(frame);
       socket.current?.close(1000, "leaving");
