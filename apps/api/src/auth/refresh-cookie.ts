@@ -1,6 +1,6 @@
 import type { ProcedureContext } from "../context.js";
 import { AppError } from "../errors.js";
-import { REFRESH_TTL_SEC } from "./tokens.js";
+import { REFRESH_TTL_SEC } from "./token-lifetimes.js";
 
 /**
  * The refresh token as an httpOnly cookie, beside the spec's JSON bodies: the web client keeps its

@@ -3,8 +3,10 @@ import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
 import type { Clock } from "../clock.js";
 import { AppError } from "../errors.js";
 
-export const ACCESS_TTL_SEC = 15 * 60;
-export const REFRESH_TTL_SEC = 7 * 24 * 60 * 60;
+import { ACCESS_TTL_SEC, REFRESH_TTL_SEC } from "./token-lifetimes.js";
+
+export { ACCESS_TTL_SEC, REFRESH_TTL_SEC };
+
 const ALG = "EdDSA";
 const ACCESS_TYP = "at+jwt";
 const REFRESH_TYP = "rt+jwt";
