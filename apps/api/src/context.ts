@@ -175,6 +175,10 @@ export interface ProcedureContext {
   clientIp: string;
   userAgent?: string;
   authorization?: string;
+  /** The request's cookies (only the sign-in's refresh cookie is read: `auth/refresh-cookie.ts`). */
+  cookies: Record<string, string>;
+  /** Whether cookies this API sets must be `Secure` (its PUBLIC_URL is https). */
+  secureCookies: boolean;
   /** Procedures and policies may set the HTTP status (e.g. 201) and headers of their answer. */
   response: { status?: number; headers: Record<string, string> };
 }

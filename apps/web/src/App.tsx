@@ -1,38 +1,51 @@
-import { useEffect, useState } from "react";
-import { createApiClient } from "./trpc.js";
+import { useQueryClient } from "@tanstack/react-query";
+import { lazy, Suspense, useEffect } from "react";
+import { useAuth } from "./auth/auth-context.js";
+import { navigate, useLocation } from "./router.js";
+import { SignIn } from "./screens/SignIn.js";
+import { ShortcutsProvider } from "./ui/shortcuts.js";
 
-const api = createApiClient();
+// Everything behind the sign-in is its own chunk (and the session view another inside it), so the
+// sign-in page loads only what it needs.
+const SignedInApp = lazy(() => import("./SignedInApp.js"));
 
-/** Placeholder until the terminal client lands: shows that the API behind it is alive. */
 export function App() {
-  const [health, setHealth] = useState<string>("checking…");
+  const { state } = useAuth();
+  const { path } = useLocation();
+  const queryClient = useQueryClient();
+
   useEffect(() => {
-    api.health.healthz
-      .query()
-      .then((h) => setHealth(h.status))
-      .catch(() => setHealth("unreachable"));
-  }, []);
+    // Nothing of one person's data outlives their sign-in in this tab.
+    if (state.status === "signed_out") queryClient.clear();
+  }, [state.status, queryClient]);
+
+  useEffect(() => {
+    if (state.status === "signed_out" && path !== "/signin") {
+      const back = path === "/" ? "" : `?next=${encodeURIComponent(path + window.location.search)}`;
+      navigate(`/signin${back}`, { replace: true });
+    }
+  }, [state.status, path]);
+
   return (
-    <main
-      style={{
-        fontFamily: "ui-monospace, monospace",
-        background: "#0b0f0c",
-        color: "#c8facc",
-        minHeight: "100vh",
-        padding: 32,
-      }}
-    >
-      <h1>mcpdeck</h1>
-      <p>Multi-user web client for the Model Context Protocol.</p>
-      <p>
-        API status: <strong data-testid="health">{health}</strong>
-      </p>
-      <p>
-        REST API:{" "}
-        <a style={{ color: "#8fd" }} href="/api/v1/openapi.json">
-          /api/v1/openapi.json
-        </a>
-      </p>
+    <ShortcutsProvider>
+      {state.status === "checking" ? (
+        <Splash text="Signing in…" />
+      ) : state.status === "signed_out" ? (
+        <SignIn {...(state.message ? { notice: state.message } : {})} />
+      ) : (
+        <Suspense fallback={<Splash text="Loading…" />}>
+          <SignedInApp />
+        </Suspense>
+      )}
+    </ShortcutsProvider>
+  );
+}
+
+function Splash({ text }: { text: string }) {
+  return (
+    <main className="splash" aria-busy="true">
+      <h1 className="brand">mcpdeck</h1>
+      <p role="status">{text}</p>
     </main>
   );
 }

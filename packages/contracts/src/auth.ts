@@ -49,7 +49,11 @@ export const OtpVerifyOutput = TokenPair.extend({
   user: User,
 });
 
-export const RefreshInput = z.strictObject({ refresh_token: singleLine().min(1).max(4096) });
+/**
+ * `refresh_token` as the spec has it; (mcpdeck) absent, the API reads the httpOnly refresh cookie that
+ * signing in set, so a browser client never holds the token in script.
+ */
+export const RefreshInput = z.strictObject({ refresh_token: singleLine().min(1).max(4096).optional() });
 export const RefreshOutput = TokenPair;
 export const LogoutInput = RefreshInput;
 

@@ -10,6 +10,19 @@ import { ARTIFACT_DOWNLOAD_PATH } from "./service.js";
 const INLINE_TYPES =
   /^(image\/(png|jpeg|gif|webp)|audio\/(wav|x-wav|mpeg|ogg)|application\/pdf|text\/plain|text\/csv|application\/json)(;|$)/;
 
+/**
+ * Shown in place, an artifact can never run script or load anything, and only the web client's own
+ * pages may frame it (the client previews files in an iframe); a download is never framed. PDFs are
+ * left unsandboxed: browsers refuse to draw a PDF in a sandboxed document, and their viewer runs it
+ * in its own process, never with this origin's scripts.
+ */
+function artifactPolicy(inline: boolean, contentType: string): string {
+  const policy = ["default-src 'none'", "img-src 'self'", "media-src 'self'"];
+  policy.push(inline ? "frame-ancestors 'self'" : "frame-ancestors 'none'");
+  if (!contentType.startsWith("application/pdf")) policy.push("sandbox");
+  return policy.join("; ");
+}
+
 /** RFC 6266 Content-Disposition with a plain fallback name and the exact UTF-8 one. */
 function disposition(kind: "inline" | "attachment", name: string): string {
   const ascii = name.replace(/[^\x20-\x7e]/g, "_").replace(/["\\]/g, "_");
@@ -54,17 +67,15 @@ export function registerArtifactDownload(
     }
     const bytes = await services.artifacts.bytes(row);
     const inline = query.disposition === "inline" && INLINE_TYPES.test(row.contentType);
-    return (
-      reply
-        .header("content-type", row.contentType)
-        .header("content-length", String(bytes.length))
-        .header("content-disposition", disposition(inline ? "inline" : "attachment", row.name))
-        .header("cache-control", "private, max-age=300")
-        .header("etag", `"${row.sha256}"`)
-        // Shown in place, an artifact still can never run script or load anything.
-        .header("content-security-policy", "default-src 'none'; img-src 'self'; media-src 'self'; sandbox")
-        .send(bytes)
-    );
+    if (inline) reply.header("x-frame-options", "SAMEORIGIN");
+    return reply
+      .header("content-type", row.contentType)
+      .header("content-length", String(bytes.length))
+      .header("content-disposition", disposition(inline ? "inline" : "attachment", row.name))
+      .header("cache-control", "private, max-age=300")
+      .header("etag", `"${row.sha256}"`)
+      .header("content-security-policy", artifactPolicy(inline, row.contentType))
+      .send(bytes);
   };
   app.get(`${ARTIFACT_DOWNLOAD_PATH}/:artifact_id`, handler);
 }

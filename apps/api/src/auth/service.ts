@@ -20,6 +20,12 @@ import { REFRESH_TTL_SEC, type TokenSigner } from "./tokens.js";
 export const OTP_TTL_SEC = 10 * 60;
 export const OTP_COOLDOWN_SEC = 30;
 export const OTP_MAX_ATTEMPTS = 5;
+/**
+ * How long a just-rotated refresh token still answers, with the same successor pair it was rotated
+ * into: two tabs of one browser refreshing at the same moment both carry on. Past this a rotated
+ * token that comes back is a copy in someone else's hands, and the whole sign-in ends.
+ */
+export const REFRESH_REUSE_LEEWAY_SEC = 5;
 
 export type UserRow = typeof users.$inferSelect;
 
@@ -225,7 +231,6 @@ export function createAuthService(deps: AuthServiceDeps) {
     userAgent?: string,
   ) {
     const sessionId = newId();
-    const refreshId = newId();
     await tx.insert(authSessions).values({
       id: sessionId,
       userId,
@@ -235,15 +240,36 @@ export function createAuthService(deps: AuthServiceDeps) {
       lastUsedAt: now,
       expiresAt: new Date(now.getTime() + REFRESH_TTL_SEC * 1000),
     });
-    return issuePair(tx, userId, sessionId, refreshId, now);
+    const pair = { refreshId: newId(), accessId: newId() };
+    await recordRefreshToken(tx, sessionId, pair.refreshId, now);
+    return signPair(userId, sessionId, pair, now);
   }
 
-  async function issuePair(tx: Executor, userId: string, sessionId: string, refreshId: string, now: Date) {
-    const refresh = await tokens.sign("refresh", userId, sessionId, refreshId);
-    await tx
-      .insert(refreshTokens)
-      .values({ id: refreshId, sessionId, issuedAt: now, expiresAt: refresh.expiresAt });
-    const access = await tokens.sign("access", userId, sessionId, newId());
+  /**
+   * The ids of the pair a refresh token is rotated into, derived from its own id with the server's
+   * secret: whoever presents that token again within the leeway gets the very same pair, re-signed,
+   * with nothing more stored.
+   */
+  function successorIds(tokenId: string): PairIds {
+    const derive = (label: string) =>
+      uuidFrom(
+        createHmac("sha256", deps.hmacSecret).update(`refresh-successor\0${label}\0${tokenId}`).digest(),
+      );
+    return { refreshId: derive("refresh"), accessId: derive("access") };
+  }
+
+  async function recordRefreshToken(tx: Executor, sessionId: string, refreshId: string, issuedAt: Date) {
+    await tx.insert(refreshTokens).values({
+      id: refreshId,
+      sessionId,
+      issuedAt,
+      expiresAt: new Date(Math.floor(issuedAt.getTime() / 1000) * 1000 + REFRESH_TTL_SEC * 1000),
+    });
+  }
+
+  async function signPair(userId: string, sessionId: string, ids: PairIds, issuedAt: Date) {
+    const refresh = await tokens.sign("refresh", userId, sessionId, ids.refreshId, issuedAt);
+    const access = await tokens.sign("access", userId, sessionId, ids.accessId, issuedAt);
     return { access_token: access.token, refresh_token: refresh.token };
   }
 
@@ -261,43 +287,57 @@ export function createAuthService(deps: AuthServiceDeps) {
   async function refresh(refreshToken: string) {
     const claims = await tokens.verify("refresh", refreshToken);
     const now = clock.now();
-    // One statement rotates a live token of a live sign-in, so two racing uses cannot both win and a
-    // token of an ended sign-in is never marked as used.
-    const rotated = await db
-      .update(refreshTokens)
-      .set({ rotatedAt: now })
-      .where(
-        and(
-          eq(refreshTokens.id, claims.tokenId),
-          eq(refreshTokens.sessionId, claims.sessionId),
-          isNull(refreshTokens.rotatedAt),
-          sql`exists (select 1 from auth_sessions s where s.id = ${claims.sessionId} and s.revoked_at is null)`,
-        ),
-      )
-      .returning({ id: refreshTokens.id });
-    if (rotated.length === 0) {
-      const [known] = await db
-        .select({ rotatedAt: refreshTokens.rotatedAt })
-        .from(refreshTokens)
-        .where(and(eq(refreshTokens.id, claims.tokenId), eq(refreshTokens.sessionId, claims.sessionId)));
-      if (!known) throw new AppError("TOKEN_INVALID", "The refresh token is not valid. Sign in again.");
-      if (known.rotatedAt) {
-        // A rotated token came back: someone holds a copy. End the whole family.
-        await revokeSession(claims.sessionId, "refresh_token_reuse");
-        throw new AppError(
-          "TOKEN_REUSED",
-          "This refresh token was already used, so the sign-in was ended for your safety. Sign in again.",
-        );
-      }
-      throw new AppError("SESSION_REVOKED", "This sign-in has ended. Sign in again.");
+    const next = successorIds(claims.tokenId);
+    // One transaction rotates a live token of a live sign-in and records its successor, so two racing
+    // uses cannot both rotate it, a token of an ended sign-in is never marked as used, and whoever
+    // finds the token rotated also finds its successor.
+    const rotated = await withTransaction(db, async (tx) => {
+      const marked = await tx
+        .update(refreshTokens)
+        .set({ rotatedAt: now })
+        .where(
+          and(
+            eq(refreshTokens.id, claims.tokenId),
+            eq(refreshTokens.sessionId, claims.sessionId),
+            isNull(refreshTokens.rotatedAt),
+            sql`exists (select 1 from auth_sessions s where s.id = ${claims.sessionId} and s.revoked_at is null)`,
+          ),
+        )
+        .returning({ id: refreshTokens.id });
+      if (marked.length === 0) return undefined;
+      const [session] = await tx
+        .update(authSessions)
+        .set({ lastUsedAt: now, expiresAt: new Date(now.getTime() + REFRESH_TTL_SEC * 1000) })
+        .where(and(eq(authSessions.id, claims.sessionId), isNull(authSessions.revokedAt)))
+        .returning({ userId: authSessions.userId });
+      if (!session) throw new AppError("SESSION_REVOKED", "This sign-in has ended. Sign in again.");
+      await recordRefreshToken(tx, claims.sessionId, next.refreshId, now);
+      return { userId: session.userId };
+    });
+    if (rotated) return signPair(rotated.userId, claims.sessionId, next, now);
+
+    const [known] = await db
+      .select({ rotatedAt: refreshTokens.rotatedAt })
+      .from(refreshTokens)
+      .where(and(eq(refreshTokens.id, claims.tokenId), eq(refreshTokens.sessionId, claims.sessionId)));
+    if (!known) throw new AppError("TOKEN_INVALID", "The refresh token is not valid. Sign in again.");
+    if (!known.rotatedAt) throw new AppError("SESSION_REVOKED", "This sign-in has ended. Sign in again.");
+    const sinceRotation = now.getTime() - known.rotatedAt.getTime();
+    if (sinceRotation >= 0 && sinceRotation < REFRESH_REUSE_LEEWAY_SEC * 1000) {
+      // Rotated moments ago (another tab's refresh): the same successor pair, if the sign-in lives.
+      const [session] = await db
+        .select({ userId: authSessions.userId })
+        .from(authSessions)
+        .where(and(eq(authSessions.id, claims.sessionId), isNull(authSessions.revokedAt)));
+      if (!session) throw new AppError("SESSION_REVOKED", "This sign-in has ended. Sign in again.");
+      return signPair(session.userId, claims.sessionId, next, known.rotatedAt);
     }
-    const [session] = await db
-      .update(authSessions)
-      .set({ lastUsedAt: now, expiresAt: new Date(now.getTime() + REFRESH_TTL_SEC * 1000) })
-      .where(and(eq(authSessions.id, claims.sessionId), isNull(authSessions.revokedAt)))
-      .returning({ userId: authSessions.userId });
-    if (!session) throw new AppError("SESSION_REVOKED", "This sign-in has ended. Sign in again.");
-    return issuePair(db, session.userId, claims.sessionId, newId(), now);
+    // A rotated token came back: someone holds a copy. End the whole family.
+    await revokeSession(claims.sessionId, "refresh_token_reuse");
+    throw new AppError(
+      "TOKEN_REUSED",
+      "This refresh token was already used, so the sign-in was ended for your safety. Sign in again.",
+    );
   }
 
   async function logout(refreshToken: string) {
@@ -336,3 +376,18 @@ export function createAuthService(deps: AuthServiceDeps) {
 }
 
 export type AuthService = ReturnType<typeof createAuthService>;
+
+/** The token ids of one access + refresh pair. */
+interface PairIds {
+  refreshId: string;
+  accessId: string;
+}
+
+/** 16 bytes of a digest as a UUID string (version 8, "custom"), like the other ids in shape. */
+function uuidFrom(digest: Buffer): string {
+  const b = Buffer.from(digest.subarray(0, 16));
+  b[6] = (b[6]! & 0x0f) | 0x80;
+  b[8] = (b[8]! & 0x3f) | 0x80;
+  const hex = b.toString("hex");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}

@@ -3,8 +3,10 @@ import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
 import type { Clock } from "../clock.js";
 import { AppError } from "../errors.js";
 
-export const ACCESS_TTL_SEC = 15 * 60;
-export const REFRESH_TTL_SEC = 7 * 24 * 60 * 60;
+import { ACCESS_TTL_SEC, REFRESH_TTL_SEC } from "./token-lifetimes.js";
+
+export { ACCESS_TTL_SEC, REFRESH_TTL_SEC };
+
 const ALG = "EdDSA";
 const ACCESS_TYP = "at+jwt";
 const REFRESH_TYP = "rt+jwt";
@@ -27,8 +29,18 @@ export function createTokenSigner(opts: {
 }) {
   const { privateKey, publicKey, issuer, clock } = opts;
 
-  async function sign(kind: "access" | "refresh", userId: string, sessionId: string, tokenId: string) {
-    const iat = Math.floor(clock.now().getTime() / 1000);
+  /**
+   * Signs a token issued at `issuedAt` (now by default). EdDSA signatures are deterministic, so the
+   * same claims signed again give the same token string.
+   */
+  async function sign(
+    kind: "access" | "refresh",
+    userId: string,
+    sessionId: string,
+    tokenId: string,
+    issuedAt: Date = clock.now(),
+  ) {
+    const iat = Math.floor(issuedAt.getTime() / 1000);
     const exp = iat + (kind === "access" ? ACCESS_TTL_SEC : REFRESH_TTL_SEC);
     const token = await new SignJWT({ sid: sessionId })
       .setProtectedHeader({ alg: ALG, typ: kind === "access" ? ACCESS_TYP : REFRESH_TYP })

@@ -11,6 +11,7 @@ import { createClientIp } from "./client-ip.js";
  */
 export function createContextBuilder(services: AppServices) {
   const clientIp = createClientIp(services.config.trustProxy);
+  const secureCookies = new URL(services.config.publicUrl).protocol === "https:";
   return function buildContext(req: IncomingMessage, opts: { token?: string } = {}): ProcedureContext {
     const userAgent = req.headers["user-agent"];
     const authorization = opts.token ? `Bearer ${opts.token}` : req.headers.authorization;
@@ -19,9 +20,31 @@ export function createContextBuilder(services: AppServices) {
       clientIp: clientIp(req),
       ...(userAgent ? { userAgent } : {}),
       ...(authorization ? { authorization } : {}),
+      cookies: parseCookies(req.headers.cookie),
+      secureCookies,
       response: { headers: {} },
     };
   };
 }
 
 export type BuildContext = ReturnType<typeof createContextBuilder>;
+
+/**
+ * The `Cookie` header as name → value (RFC 6265 §5.4: `; `-separated pairs; the first of a repeated
+ * name wins, as browsers send the most specific path first). Values are not URL-decoded: ours are JWTs.
+ */
+export function parseCookies(header: string | undefined): Record<string, string> {
+  const cookies: Record<string, string> = {};
+  if (!header) return cookies;
+  for (const pair of header.split(";")) {
+    const eq = pair.indexOf("=");
+    if (eq <= 0) continue;
+    const name = pair.slice(0, eq).trim();
+    const value = pair
+      .slice(eq + 1)
+      .trim()
+      .replace(/^"(.*)"$/, "$1");
+    if (name && !Object.hasOwn(cookies, name)) cookies[name] = value;
+  }
+  return cookies;
+}

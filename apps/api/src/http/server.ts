@@ -90,7 +90,8 @@ export async function buildHttpServer(services: AppServices) {
   app.addHook("onSend", async (_req, reply, payload) => {
     reply.header("x-content-type-options", "nosniff");
     reply.header("referrer-policy", "no-referrer");
-    reply.header("x-frame-options", "DENY");
+    // Never framed, unless a route allows its own origin to (an artifact previewed in the client).
+    if (!reply.hasHeader("x-frame-options")) reply.header("x-frame-options", "DENY");
     // HTML is only ever the web client's page (index or client-side route fallback).
     if (String(reply.getHeader("content-type") ?? "").startsWith("text/html"))
       reply.header("content-security-policy", csp);
