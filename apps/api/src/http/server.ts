@@ -92,8 +92,12 @@ export async function buildHttpServer(services: AppServices) {
     reply.header("referrer-policy", "no-referrer");
     // Never framed, unless a route allows its own origin to (an artifact previewed in the client).
     if (!reply.hasHeader("x-frame-options")) reply.header("x-frame-options", "DENY");
-    // HTML is only ever the web client's page (index or client-side route fallback).
-    if (String(reply.getHeader("content-type") ?? "").startsWith("text/html"))
+    // HTML is the web client's page (index or client-side route fallback) — unless a route set a
+    // policy of its own (an HTML artifact keeps its sandbox).
+    if (
+      String(reply.getHeader("content-type") ?? "").startsWith("text/html") &&
+      !reply.hasHeader("content-security-policy")
+    )
       reply.header("content-security-policy", csp);
     return payload;
   });
