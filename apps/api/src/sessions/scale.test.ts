@@ -95,6 +95,10 @@ describe("two API processes on one database", () => {
     await expect
       .poll(() => seen.some((m) => m.type === "task_update" && m.payload.status === "succeeded"))
       .toBe(true);
+    // The summary follows the outcome: once it is in, the conversation is quiet.
+    await expect
+      .poll(() => seen.some((m) => m.type === "chat_message" && m.payload.sender === "AGENT"))
+      .toBe(true);
     sub.unsubscribe();
     const stored = seen.filter((m) => m.type !== "connection_status");
     const cut = stored[1]!.id;
