@@ -55,7 +55,10 @@ export interface EngineConfig {
   processConcurrency: number;
 }
 
-/** Who is acting, on which conversation. The transports check ownership before calling the engine. */
+/**
+ * Who is acting, on which conversation. The transports check ownership before calling the engine —
+ * except for `approve` and `reject`, whose lookup of the node checks it in the same query.
+ */
 export interface Actor extends ServerOwner {
   sessionId: string;
 }
@@ -178,6 +181,19 @@ export function createSessionEngine(deps: {
   const say = (sessionId: string, sender: "AGENT" | "SYSTEM", text: string) =>
     events.append(sessionId, [chat(sender, text)]);
 
+  /**
+   * Graphs this process proposed, as proposed (every node pending) — their plan never changes
+   * after that, so an approval in this process needs not read it back (see `approve`). Forgotten
+   * when the graph ends, and the oldest first beyond a bound.
+   */
+  const proposals = new Map<string, Map<string, NodeRow>>();
+  function remember(nodes: NodeRow[]) {
+    const graphId = nodes[0]?.graphId;
+    if (!graphId) return;
+    proposals.set(graphId, new Map(nodes.map((n) => [n.nodeId, n])));
+    if (proposals.size > 1_000) proposals.delete(proposals.keys().next().value!);
+  }
+
   // ---- proposals -------------------------------------------------------------------------------
 
   async function listTools(actor: Actor): Promise<CatalogTool[] | undefined> {
@@ -226,26 +242,29 @@ export function createSessionEngine(deps: {
       return undefined;
     }
     const graphId = newId();
-    await withTransaction(db, async (tx) => {
+    const proposed = await withTransaction(db, async (tx) => {
       await tx
         .insert(taskGraphs)
         .values({ id: graphId, sessionId: actor.sessionId, source, createdAt: now() });
-      await tx.insert(taskNodes).values(
-        check.nodes.map((node, ordinal) => ({
-          graphId,
-          nodeId: node.id,
-          sessionId: actor.sessionId,
-          ordinal,
-          title: node.title,
-          content: node.content,
-          tool: node.tool,
-          arguments: node.arguments,
-          dependsOn: node.depends_on ?? [],
-          position: node.position,
-          annotations: node.annotations!,
-          status: "pending" as const,
-        })),
-      );
+      const rows = await tx
+        .insert(taskNodes)
+        .values(
+          check.nodes.map((node, ordinal) => ({
+            graphId,
+            nodeId: node.id,
+            sessionId: actor.sessionId,
+            ordinal,
+            title: node.title,
+            content: node.content,
+            tool: node.tool,
+            arguments: node.arguments,
+            dependsOn: node.depends_on ?? [],
+            position: node.position,
+            annotations: node.annotations!,
+            status: "pending" as const,
+          })),
+        )
+        .returning();
       const destructive = check.nodes.filter((n) => n.annotations?.destructive).map((n) => n.id);
       await events.append(
         actor.sessionId,
@@ -261,7 +280,9 @@ export function createSessionEngine(deps: {
         ],
         tx,
       );
+      return rows;
     });
+    remember(proposed);
     return graphId;
   }
 
@@ -363,6 +384,11 @@ export function createSessionEngine(deps: {
     );
 
   async function approve(actor: Actor, ref: NodeRef): Promise<void> {
+    // A node of a graph this process proposed that depends on nothing: try one statement first.
+    const proposed = ref.graph_id ? proposals.get(ref.graph_id)?.get(ref.node_id) : undefined;
+    if (proposed?.sessionId === actor.sessionId && proposed.dependsOn.length === 0) {
+      if (await approveAndStart(actor, proposed)) return;
+    }
     const { node, graph } = await lookUp(actor, ref);
     if (node.status !== "pending") throw notPending(node);
     const ready = node.dependsOn.every((d) => graph.find((n) => n.nodeId === d)?.status === "succeeded");
@@ -726,7 +752,10 @@ export function createSessionEngine(deps: {
         for (const node of batch) if (!mine.has(node.nodeId)) releaseSlot(node.sessionId);
         for (const row of claimed) void execute(row, rows[0]!.server);
       }
-      if (nodes.every((n) => TERMINAL.has(n.status))) await finishGraph(graphId, nodes);
+      if (nodes.every((n) => TERMINAL.has(n.status))) {
+        proposals.delete(graphId);
+        await finishGraph(graphId, nodes);
+      }
       return;
     }
   }
