@@ -270,26 +270,32 @@ function attachWebSockets(
       refuseUpgrade(socket, new AppError("FORBIDDEN", `Origin ${origin} may not open WebSockets here.`));
       return;
     }
-    // A new connection counts against the caller's API limit, like any request; the calls made
-    // over it then count one by one in the procedures' middleware.
-    const ctx = buildContext(req);
-    try {
-      await enforceRateLimit(ctx, "api");
-    } catch (error) {
-      refuseUpgrade(socket, error, ctx.response.headers);
-      return;
-    }
     const path = (req.url ?? "/").split("?")[0]!;
+    const match = wsRoutes ? WS_SERVER_ROUTE.exec(path) : null;
+    let serverId: string | undefined;
+    try {
+      serverId = match ? decodeURIComponent(match[1]!) : undefined;
+    } catch {
+      // Not a server id: refused below, as a request that counts.
+    }
+    // A new connection counts against the caller's API limit, like any request, once: a session
+    // socket's in the procedure that opens it, any other here. The calls made over it then count one
+    // by one in the procedures' middleware.
+    const ctx = buildContext(req);
+    if (serverId === undefined) {
+      try {
+        await enforceRateLimit(ctx, "api");
+      } catch (error) {
+        refuseUpgrade(socket, error, ctx.response.headers);
+        return;
+      }
+    }
     if (path === "/trpc" || path === "/trpc/") {
       trpcWss.handleUpgrade(req, socket, head, (ws) => trpcWss.emit("connection", ws, req));
       return;
     }
-    const match = WS_SERVER_ROUTE.exec(path);
     if (match && wsRoutes) {
-      let serverId: string;
-      try {
-        serverId = decodeURIComponent(match[1]!);
-      } catch {
+      if (serverId === undefined) {
         refuseUpgrade(socket, new AppError("NOT_FOUND", "MCP server not found."), ctx.response.headers);
         return;
       }

@@ -92,14 +92,15 @@ export function createSessionSocket(deps: {
     const ctx = deps.buildContext(req, token ? { token } : {});
     let opened: { actor: SessionActor; signIn: VerifiedSignIn; lastEventId: number | undefined };
     try {
-      const lastEventId = lastEventIdOf(url);
       const caller = createCaller(ctx);
       const sessionId = url.searchParams.get("session_id") ?? undefined;
-      // The procedure checks the token, the rate limit, the ids and the ownership, like any call.
+      // The procedure checks the token, the rate limit (the upgrade's one count), the ids and the
+      // ownership, like any call.
       const { session } = await caller.sessions.open({
         server_id: params.serverId,
         ...(sessionId !== undefined ? { session_id: sessionId } : {}),
       });
+      const lastEventId = lastEventIdOf(url);
       const signIn = await services.auth.authenticate(token ?? "");
       opened = {
         actor: { userId: signIn.user.id, serverId: params.serverId, sessionId: session.id },
