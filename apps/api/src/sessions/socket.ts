@@ -25,6 +25,9 @@ export const CLOSE = {
   abusive: 4429,
 } as const;
 
+/** setTimeout's longest delay; a later expiry is checked again then. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 const AUTH_FAILURES = new Set<ErrorCode>([
   "UNAUTHENTICATED",
   "TOKEN_INVALID",
@@ -273,14 +276,17 @@ export function createSessionSocket(deps: {
     let expiry: NodeJS.Timeout | undefined;
     const closeAtExpiry = () => {
       const left = signIn.expiresAt.getTime() - services.clock.now().getTime();
-      expiry = setTimeout(() => {
-        try {
-          services.auth.assertUnexpired(signIn);
-          closeAtExpiry();
-        } catch (error) {
-          signOut(error);
-        }
-      }, Math.max(0, left) + 5);
+      expiry = setTimeout(
+        () => {
+          try {
+            services.auth.assertUnexpired(signIn);
+            closeAtExpiry();
+          } catch (error) {
+            signOut(error);
+          }
+        },
+        Math.min(Math.max(0, left) + 5, MAX_TIMER_MS),
+      );
       expiry.unref();
     };
     closeAtExpiry();
