@@ -101,6 +101,7 @@ const keyOf = (graphId: string, nodeId: string) => `${graphId}/${nodeId}`;
  * them — until it ends.
  */
 const pendingIoFirst = () => new Promise<void>((resolve) => setImmediate(() => setImmediate(resolve)));
+
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 export function toTaskNode(row: NodeRow): TaskNode {
@@ -183,7 +184,7 @@ export function createSessionEngine(deps: {
 
   /**
    * Graphs this process proposed, as proposed (every node pending) — their plan never changes
-   * after that, so an approval in this process needs not read it back (see `approve`). Forgotten
+   * after that, so an approval in this process need not read it back (see `approve`). Forgotten
    * when the graph ends, and the oldest first beyond a bound.
    */
   const proposals = new Map<string, Map<string, NodeRow>>();
@@ -326,8 +327,10 @@ export function createSessionEngine(deps: {
 
   /**
    * Moves the nodes (of one graph) that are still in one of `from` to `set`, announcing each moved
-   * node with `announce` (given the row as it is now) — one statement, so a change and its events
-   * commit together. Answers the moved nodes as they are now.
+   * node with `announce` — one statement, so a change and its events commit together. The events
+   * are built beforehand from the rows as read plus `set`: whatever a transition does not set (the
+   * plan, the start of a run) is only ever written by the one before it, so the rows as read are
+   * what the nodes hold. Answers the moved nodes as they are now.
    */
   async function transition(
     nodes: readonly NodeRow[],
