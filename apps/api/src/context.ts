@@ -68,7 +68,9 @@ export interface ProcedureServices {
     refresh(refreshToken: string): Promise<Out<typeof RefreshOutput>>;
     logout(refreshToken: string): Promise<Out<typeof StatusOk>>;
     /** The signed-in user behind an access token, if its sign-in is still live. */
-    authenticate(accessToken: string): Promise<{ user: User; sessionId: string }>;
+    authenticate(accessToken: string): Promise<VerifiedSignIn>;
+    /** Throws TOKEN_EXPIRED once the access token a sign-in was verified with has expired. */
+    assertUnexpired(signIn: VerifiedSignIn): void;
   };
   users: {
     updateProfile(user: User, change: { username?: string | undefined }): Promise<User>;
@@ -118,6 +120,13 @@ export interface ProcedureServices {
     /** Counts one call of `clientIp` against `bucket`; undefined when the counters cannot be reached. */
     consume(bucket: RateLimitBucket, clientIp: string): Promise<RateLimitResult | undefined>;
   };
+}
+
+/** A sign-in verified from its access token: whose, which sign-in, and until when the token holds. */
+export interface VerifiedSignIn {
+  user: User;
+  sessionId: string;
+  expiresAt: Date;
 }
 
 /** A conversation a caller may act on: user, server and session, checked to belong together. */
@@ -179,6 +188,13 @@ export interface ProcedureContext {
   cookies: Record<string, string>;
   /** Whether cookies this API sets must be `Secure` (its PUBLIC_URL is https). */
   secureCookies: boolean;
+  /**
+   * A sign-in the transport verified once for its whole connection (the session socket, at
+   * upgrade): procedures take it instead of reading the database again on every call. Only a
+   * transport that closes the connection the moment the sign-in is revoked may set it; the token's
+   * expiry is still checked on every call.
+   */
+  signedIn?: VerifiedSignIn;
   /** Procedures and policies may set the HTTP status (e.g. 201) and headers of their answer. */
   response: { status?: number; headers: Record<string, string> };
 }

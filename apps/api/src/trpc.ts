@@ -61,6 +61,11 @@ const rateLimited = t.middleware(async ({ ctx, path, next }) => {
 export const publicProcedure = t.procedure.use(appErrors).use(rateLimited);
 
 const requireUser = t.middleware(async ({ ctx, next }) => {
+  if (ctx.signedIn) {
+    ctx.services.auth.assertUnexpired(ctx.signedIn);
+    const { user, sessionId } = ctx.signedIn;
+    return next({ ctx: { ...ctx, user, sessionId } as ProcedureContext & { user: User; sessionId: string } });
+  }
   const header = ctx.authorization;
   const token = header?.startsWith("Bearer ") ? header.slice(7).trim() : undefined;
   if (!token) {

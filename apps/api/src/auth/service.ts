@@ -15,7 +15,7 @@ import type { Clock } from "../clock.js";
 import { AppError } from "../errors.js";
 import { ipWindow } from "./ip-window.js";
 import type { Mailer } from "./mailer.js";
-import { REFRESH_TTL_SEC, type TokenSigner } from "./tokens.js";
+import { accessTokenExpired, REFRESH_TTL_SEC, type TokenSigner } from "./tokens.js";
 
 export const OTP_TTL_SEC = 10 * 60;
 export const OTP_COOLDOWN_SEC = 30;
@@ -355,7 +355,9 @@ export function createAuthService(deps: AuthServiceDeps) {
    * Verifies an access token and that its sign-in is still live, in one indexed query that also
    * loads the user — correct across any number of API processes, with no cache to go stale.
    */
-  async function authenticate(accessToken: string): Promise<{ user: User; sessionId: string }> {
+  async function authenticate(
+    accessToken: string,
+  ): Promise<{ user: User; sessionId: string; expiresAt: Date }> {
     const claims = await tokens.verify("access", accessToken);
     const [row] = await db
       .select({ user: users })
@@ -369,10 +371,15 @@ export function createAuthService(deps: AuthServiceDeps) {
         ),
       );
     if (!row) throw new AppError("SESSION_REVOKED", "This sign-in has ended. Sign in again.");
-    return { user: toUser(row.user), sessionId: claims.sessionId };
+    return { user: toUser(row.user), sessionId: claims.sessionId, expiresAt: claims.expiresAt };
   }
 
-  return { requestOtp, verifyOtp, refresh, logout, authenticate, revokeSession };
+  /** For a connection that verified its token once: the token's expiry still ends what it may do. */
+  function assertUnexpired(signIn: { expiresAt: Date }): void {
+    if (clock.now().getTime() >= signIn.expiresAt.getTime()) throw accessTokenExpired();
+  }
+
+  return { requestOtp, verifyOtp, refresh, logout, authenticate, assertUnexpired, revokeSession };
 }
 
 export type AuthService = ReturnType<typeof createAuthService>;

@@ -13,6 +13,9 @@ const REFRESH_TYP = "rt+jwt";
 const ACCESS_AUDIENCE = "mcpdeck:api";
 const REFRESH_AUDIENCE = "mcpdeck:refresh";
 
+export const accessTokenExpired = () =>
+  new AppError("TOKEN_EXPIRED", "The access token has expired: refresh it.");
+
 export interface TokenClaims {
   userId: string;
   sessionId: string;
@@ -74,12 +77,8 @@ export function createTokenSigner(opts: {
     } catch (error) {
       const label = kind === "access" ? "access token" : "refresh token";
       if (error instanceof joseErrors.JWTExpired) {
-        throw new AppError(
-          "TOKEN_EXPIRED",
-          kind === "access"
-            ? "The access token has expired: refresh it."
-            : "The refresh token has expired: sign in again.",
-        );
+        if (kind === "access") throw accessTokenExpired();
+        throw new AppError("TOKEN_EXPIRED", "The refresh token has expired: sign in again.");
       }
       throw new AppError("TOKEN_INVALID", `The ${label} is not valid. Sign in again.`);
     }

@@ -276,30 +276,35 @@ function attachWebSockets(
       return;
     }
     const path = (req.url ?? "/").split("?")[0]!;
-    const match = WS_SERVER_ROUTE.exec(path);
-    if (match && wsRoutes) {
-      // The session socket opens its conversation through a procedure, which counts the connection
-      // against the caller's limit (and checks the token and the ids) like any call.
-      let serverId: string;
-      try {
-        serverId = decodeURIComponent(match[1]!);
-      } catch {
-        serverId = "";
-      }
-      wsRoutes(req, socket, head, { serverId });
-      return;
-    }
-    // Any other connection counts against the caller's API limit here, like any request; the calls
-    // made over it then count one by one in the procedures' middleware.
-    const ctx = buildContext(req);
+    const match = wsRoutes ? WS_SERVER_ROUTE.exec(path) : null;
+    let serverId: string | undefined;
     try {
-      await enforceRateLimit(ctx, "api");
-    } catch (error) {
-      refuseUpgrade(socket, error, ctx.response.headers);
-      return;
+      serverId = match ? decodeURIComponent(match[1]!) : undefined;
+    } catch {
+      // Not a server id: refused below, as a request that counts.
+    }
+    // A new connection counts against the caller's API limit, like any request, once: a session
+    // socket's in the procedure that opens it, any other here. The calls made over it then count one
+    // by one in the procedures' middleware.
+    const ctx = buildContext(req);
+    if (serverId === undefined) {
+      try {
+        await enforceRateLimit(ctx, "api");
+      } catch (error) {
+        refuseUpgrade(socket, error, ctx.response.headers);
+        return;
+      }
     }
     if (path === "/trpc" || path === "/trpc/") {
       trpcWss.handleUpgrade(req, socket, head, (ws) => trpcWss.emit("connection", ws, req));
+      return;
+    }
+    if (match && wsRoutes) {
+      if (serverId === undefined) {
+        refuseUpgrade(socket, new AppError("NOT_FOUND", "MCP server not found."), ctx.response.headers);
+        return;
+      }
+      wsRoutes(req, socket, head, { serverId });
       return;
     }
     refuseUpgrade(socket, new AppError("NOT_FOUND", `No WebSocket route for ${path}.`), ctx.response.headers);

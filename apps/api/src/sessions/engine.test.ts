@@ -78,6 +78,24 @@ describe("the session engine", () => {
     c.sub.close();
   });
 
+  it("approves and starts a node named with its graph in one step: once, and only for its owner", async () => {
+    const c = await conversation();
+    await c.send('/call query_signups {"country": "US", "limit": 2}');
+    await expect.poll(() => c.proposals().length).toBe(1);
+    const ref = { node_id: "call", graph_id: c.proposals()[0]!.graph_id };
+    const intruder = (await app.signIn("engine-intruder@example.com")).user.id;
+    await expect(
+      app.services.sessions.approve(intruder, serverId, c.actor.sessionId, ref),
+    ).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await app.services.sessions.approve(userId, serverId, c.actor.sessionId, ref);
+    await expect(app.services.engine.approve(c.actor, ref)).rejects.toMatchObject({ code: "CONFLICT" });
+    await c.settled("call");
+    expect(c.statuses("call")).toEqual(["approved", "running", "succeeded"]);
+    const logs = c.seen.flatMap((e) => (e.type === "log_entry" ? [e.payload.message] : []));
+    expect(logs.filter((l) => /^Calling query_signups/.test(l))).toHaveLength(1);
+    c.sub.close();
+  });
+
   it("runs a /graph in dependency order with result references, whatever the approval order", async () => {
     const c = await conversation();
     await c.send(

@@ -3,20 +3,21 @@ import {
   chatSessions,
   type Database,
   type DbHandle,
-  type Executor,
   inputRequests,
+  mcpServers,
   newId,
   sessionEvents,
   taskGraphs,
   taskNodes,
   withTransaction,
 } from "@mcpdeck/db";
-import { and, asc, desc, eq, inArray, isNull, lt, sql } from "drizzle-orm";
+import { and, asc, desc, eq, getTableColumns, inArray, isNull, lt, sql } from "drizzle-orm";
 import type { z } from "zod";
 import type { ArtifactService } from "../artifacts/service.js";
 import type { Clock } from "../clock.js";
 import { AppError } from "../errors.js";
 import type { Logger } from "../logger.js";
+import type { ServerRow } from "../servers/service.js";
 import { COMMAND_HELP, parseCommand, REFERENCE_HELP } from "./commands.js";
 import type { EventLog, NewSessionEvent } from "./events.js";
 import { type CatalogTool, checkGraph } from "./graph.js";
@@ -32,7 +33,14 @@ import { captureResult } from "./results.js";
 import { storable, storableText } from "./storable.js";
 import type { SessionRow, SessionStore } from "./store.js";
 import { digestGraph } from "./summary.js";
-import type { InputAnswer, InputRequest, ServerOwner, ToolAccess, ToolResult } from "./tools.js";
+import type {
+  InputAnswer,
+  InputRequest,
+  ServerOwner,
+  ServerTarget,
+  ToolAccess,
+  ToolResult,
+} from "./tools.js";
 
 export type NodeRow = typeof taskNodes.$inferSelect;
 type InputRow = typeof inputRequests.$inferSelect;
@@ -47,7 +55,10 @@ export interface EngineConfig {
   processConcurrency: number;
 }
 
-/** Who is acting, on which conversation. The transports check ownership before calling the engine. */
+/**
+ * Who is acting, on which conversation. The transports check ownership before calling the engine —
+ * except for `approve` and `reject`, whose lookup of the node checks it in the same query.
+ */
 export interface Actor extends ServerOwner {
   sessionId: string;
 }
@@ -82,6 +93,15 @@ interface LocalRun {
 }
 
 const keyOf = (graphId: string, nodeId: string) => `${graphId}/${nodeId}`;
+
+/**
+ * Resolves once the event loop has polled for I/O again. Work that follows a call's outcome (moving
+ * the graph on, the summary) waits for it: with PGlite every query runs on this thread, so a chain
+ * of them would hold back socket reads and writes — the outcome's event reaching a client among
+ * them — until it ends.
+ */
+const pendingIoFirst = () => new Promise<void>((resolve) => setImmediate(() => setImmediate(resolve)));
+
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 export function toTaskNode(row: NodeRow): TaskNode {
@@ -124,7 +144,6 @@ export function createSessionEngine(deps: {
   const sessionRunning = new Map<string, number>();
   let processRunning = 0;
   const waiting = new Set<string>();
-  const owners = new Map<string, ServerOwner>();
   const timers: NodeJS.Timeout[] = [];
   let unlisten: (() => Promise<void>) | undefined;
   let stopped = false;
@@ -163,19 +182,17 @@ export function createSessionEngine(deps: {
   const say = (sessionId: string, sender: "AGENT" | "SYSTEM", text: string) =>
     events.append(sessionId, [chat(sender, text)]);
 
-  async function ownerOf(sessionId: string): Promise<ServerOwner> {
-    let owner = owners.get(sessionId);
-    if (!owner) {
-      const [row] = await db
-        .select({ userId: chatSessions.userId, serverId: chatSessions.serverId })
-        .from(chatSessions)
-        .where(eq(chatSessions.id, sessionId));
-      if (!row) throw new AppError("NOT_FOUND", "Session not found.");
-      owner = row;
-      if (owners.size > 10_000) owners.clear();
-      owners.set(sessionId, owner);
-    }
-    return owner;
+  /**
+   * Graphs this process proposed, as proposed (every node pending) — their plan never changes
+   * after that, so an approval in this process need not read it back (see `approve`). Forgotten
+   * when the graph ends, and the oldest first beyond a bound.
+   */
+  const proposals = new Map<string, Map<string, NodeRow>>();
+  function remember(nodes: NodeRow[]) {
+    const graphId = nodes[0]?.graphId;
+    if (!graphId) return;
+    proposals.set(graphId, new Map(nodes.map((n) => [n.nodeId, n])));
+    if (proposals.size > 1_000) proposals.delete(proposals.keys().next().value!);
   }
 
   // ---- proposals -------------------------------------------------------------------------------
@@ -226,26 +243,29 @@ export function createSessionEngine(deps: {
       return undefined;
     }
     const graphId = newId();
-    await withTransaction(db, async (tx) => {
+    const proposed = await withTransaction(db, async (tx) => {
       await tx
         .insert(taskGraphs)
         .values({ id: graphId, sessionId: actor.sessionId, source, createdAt: now() });
-      await tx.insert(taskNodes).values(
-        check.nodes.map((node, ordinal) => ({
-          graphId,
-          nodeId: node.id,
-          sessionId: actor.sessionId,
-          ordinal,
-          title: node.title,
-          content: node.content,
-          tool: node.tool,
-          arguments: node.arguments,
-          dependsOn: node.depends_on ?? [],
-          position: node.position,
-          annotations: node.annotations!,
-          status: "pending" as const,
-        })),
-      );
+      const rows = await tx
+        .insert(taskNodes)
+        .values(
+          check.nodes.map((node, ordinal) => ({
+            graphId,
+            nodeId: node.id,
+            sessionId: actor.sessionId,
+            ordinal,
+            title: node.title,
+            content: node.content,
+            tool: node.tool,
+            arguments: node.arguments,
+            dependsOn: node.depends_on ?? [],
+            position: node.position,
+            annotations: node.annotations!,
+            status: "pending" as const,
+          })),
+        )
+        .returning();
       const destructive = check.nodes.filter((n) => n.annotations?.destructive).map((n) => n.id);
       await events.append(
         actor.sessionId,
@@ -261,15 +281,22 @@ export function createSessionEngine(deps: {
         ],
         tx,
       );
+      return rows;
     });
+    remember(proposed);
     return graphId;
   }
 
   // ---- approvals -------------------------------------------------------------------------------
 
-  async function findNode(actor: Actor, ref: NodeRef): Promise<NodeRow> {
-    const rows = await db
-      .select({ node: taskNodes })
+  /**
+   * The node a person names and the rest of its graph, in one statement that also checks the
+   * conversation is the actor's (as `SessionService.open` does: nothing is found otherwise). Of the
+   * nodes with that id, the newest graph's that has not ended, else the newest.
+   */
+  async function lookUp(actor: Actor, ref: NodeRef): Promise<{ node: NodeRow; graph: NodeRow[] }> {
+    const newest = db
+      .select({ graphId: taskNodes.graphId })
       .from(taskNodes)
       .innerJoin(taskGraphs, eq(taskGraphs.id, taskNodes.graphId))
       .where(
@@ -279,55 +306,148 @@ export function createSessionEngine(deps: {
           ref.graph_id ? eq(taskNodes.graphId, ref.graph_id) : undefined,
         ),
       )
-      .orderBy(desc(taskGraphs.createdAt));
-    const nodes = rows.map((r) => r.node);
-    const node = nodes.find((n) => !TERMINAL.has(n.status)) ?? nodes[0];
+      .orderBy(inArray(taskNodes.status, [...TERMINAL]), desc(taskGraphs.createdAt))
+      .limit(1);
+    const rows = await db
+      .select({ node: taskNodes })
+      .from(taskNodes)
+      .innerJoin(chatSessions, eq(chatSessions.id, taskNodes.sessionId))
+      .where(
+        and(
+          eq(taskNodes.graphId, sql`(${newest})`),
+          eq(chatSessions.id, actor.sessionId),
+          eq(chatSessions.userId, actor.userId),
+          eq(chatSessions.serverId, actor.serverId),
+        ),
+      );
+    const node = rows.find((r) => r.node.nodeId === ref.node_id)?.node;
     if (!node) throw new AppError("NOT_FOUND", `There is no node "${ref.node_id}" in this conversation.`);
-    return node;
+    return { node, graph: rows.map((r) => r.node) };
   }
 
-  /** Moves nodes from one of `from` to `to` (only those still in `from`), announcing each. */
+  /**
+   * Moves the nodes (of one graph) that are still in one of `from` to `set`, announcing each moved
+   * node with `announce` — one statement, so a change and its events commit together. The events
+   * are built beforehand from the rows as read plus `set`: whatever a transition does not set (the
+   * plan, the start of a run) is only ever written by the one before it, so the rows as read are
+   * what the nodes hold. Answers the moved nodes as they are now.
+   */
   async function transition(
-    sessionId: string,
-    graphId: string,
-    nodeIds: string[],
+    nodes: readonly NodeRow[],
     from: NodeStatus[],
     set: Partial<typeof taskNodes.$inferInsert> & { status: NodeStatus },
-    extra: (rows: NodeRow[]) => NewSessionEvent[] = () => [],
-    executor: Executor = db,
+    announce: (row: NodeRow) => NewSessionEvent[] = (row) => [taskUpdate(row)],
   ): Promise<NodeRow[]> {
-    if (nodeIds.length === 0) return [];
-    return withTransaction(executor, async (tx) => {
-      const rows = await tx
-        .update(taskNodes)
-        .set(set)
-        .where(
-          and(
-            eq(taskNodes.graphId, graphId),
-            inArray(taskNodes.nodeId, nodeIds),
-            inArray(taskNodes.status, from),
+    const first = nodes[0];
+    if (!first) return [];
+    const after = nodes.map((node) => ({ ...node, ...set }) as NodeRow);
+    const change = db
+      .update(taskNodes)
+      .set(set)
+      .where(
+        and(
+          eq(taskNodes.graphId, first.graphId),
+          inArray(
+            taskNodes.nodeId,
+            nodes.map((n) => n.nodeId),
           ),
-        )
-        .returning();
-      if (rows.length > 0)
-        await events.append(sessionId, [...rows.map((r) => taskUpdate(r)), ...extra(rows)], tx);
-      return rows;
-    });
+          inArray(taskNodes.status, from),
+        ),
+      )
+      .returning({ nodeId: taskNodes.nodeId });
+    const moved = await events.appendWithChange(
+      first.sessionId,
+      after.flatMap((row) => announce(row).map((event) => ({ node: row.nodeId, event }))),
+      change,
+    );
+    const ids = new Set(moved.map((m) => m.nodeId));
+    return after.filter((row) => ids.has(row.nodeId));
   }
 
+  /** What a claim sets: this process runs the call, under a lease it renews while it lives. */
+  const claimedAt = (at: Date) =>
+    ({
+      status: "running",
+      startedAt: at,
+      runnerId,
+      leaseUntil: new Date(at.getTime() + config.leaseSec * 1000),
+    }) as const;
+  const announceStart = (row: NodeRow) => [
+    taskUpdate(row),
+    logEntry("info", `Calling ${row.tool}.`, row.nodeId),
+  ];
+
+  /** Why a node the person named cannot be approved: it is not pending (any more). */
+  const notPending = (node: NodeRow) =>
+    new AppError(
+      "CONFLICT",
+      node.status === "pending"
+        ? `Node "${node.nodeId}" was acted on a moment ago (in another tab?): only pending nodes can be approved.`
+        : `Node "${node.nodeId}" is ${node.status.replace("_", " ")}: only pending nodes can be approved.`,
+    );
+
   async function approve(actor: Actor, ref: NodeRef): Promise<void> {
-    const node = await findNode(actor, ref);
-    const [approved] = await transition(actor.sessionId, node.graphId, [node.nodeId], ["pending"], {
-      status: "approved",
-      approvedAt: now(),
-    });
-    if (!approved) {
-      throw new AppError(
-        "CONFLICT",
-        `Node "${node.nodeId}" is ${node.status.replace("_", " ")}: only pending nodes can be approved.`,
-      );
+    // A node of a graph this process proposed that depends on nothing: try one statement first.
+    const proposed = ref.graph_id ? proposals.get(ref.graph_id)?.get(ref.node_id) : undefined;
+    if (proposed?.sessionId === actor.sessionId && proposed.dependsOn.length === 0) {
+      if (await approveAndStart(actor, proposed)) return;
     }
+    const { node, graph } = await lookUp(actor, ref);
+    if (node.status !== "pending") throw notPending(node);
+    const ready = node.dependsOn.every((d) => graph.find((n) => n.nodeId === d)?.status === "succeeded");
+    if (ready && (await approveAndStart(actor, node))) return;
+    const [approved] = await transition([node], ["pending"], { status: "approved", approvedAt: now() });
+    if (!approved) throw notPending(node);
     await kick(node.graphId);
+  }
+
+  /**
+   * Approves a pending node whose dependencies all succeeded and starts it, when a slot is free: one
+   * statement moves it from pending to running (if it is still pending and the conversation is the
+   * actor's), announces both steps and reads the server the call goes to. False when it did not.
+   */
+  async function approveAndStart(actor: Actor, node: NodeRow): Promise<boolean> {
+    if (!hasSlot(node.sessionId)) return false;
+    takeSlot(node.sessionId);
+    const at = now();
+    const set = { ...claimedAt(at), approvedAt: at };
+    const running = { ...node, ...set };
+    const change = db
+      .update(taskNodes)
+      .set(set)
+      .from(chatSessions)
+      .innerJoin(
+        mcpServers,
+        and(eq(mcpServers.id, chatSessions.serverId), eq(mcpServers.userId, chatSessions.userId)),
+      )
+      .where(
+        and(
+          eq(taskNodes.graphId, node.graphId),
+          eq(taskNodes.nodeId, node.nodeId),
+          eq(taskNodes.status, "pending"),
+          eq(chatSessions.id, taskNodes.sessionId),
+          eq(chatSessions.id, actor.sessionId),
+          eq(chatSessions.userId, actor.userId),
+          eq(chatSessions.serverId, actor.serverId),
+        ),
+      )
+      .returning({ nodeId: taskNodes.nodeId, server: getTableColumns(mcpServers) });
+    const announced = [
+      taskUpdate({ ...node, status: "approved", approvedAt: at }),
+      ...announceStart(running),
+    ].map((event) => ({ node: node.nodeId, event }));
+    const [started] = await events
+      .appendWithChange(node.sessionId, announced, change)
+      .catch((error: unknown) => {
+        releaseSlot(node.sessionId);
+        throw error;
+      });
+    if (!started) {
+      releaseSlot(node.sessionId);
+      return false;
+    }
+    void execute(running, started.server);
+    return true;
   }
 
   async function approveAll(actor: Actor): Promise<void> {
@@ -346,9 +466,7 @@ export function createSessionEngine(deps: {
     for (const graphId of new Set(safe.map((n) => n.graphId))) {
       approved.push(
         ...(await transition(
-          actor.sessionId,
-          graphId,
-          safe.filter((n) => n.graphId === graphId).map((n) => n.nodeId),
+          safe.filter((n) => n.graphId === graphId),
           ["pending"],
           { status: "approved", approvedAt: now() },
         )),
@@ -377,22 +495,23 @@ export function createSessionEngine(deps: {
 
   /** Rejects a node that has not started; a running one is stopped (and ends `cancelled`). */
   async function reject(actor: Actor, ref: NodeRef): Promise<void> {
-    const node = await findNode(actor, ref);
+    const { node } = await lookUp(actor, ref);
     if (node.status === "running" || node.status === "awaiting_input") {
       await requestCancel(node);
       return;
     }
-    const [rejected] = await transition(
-      actor.sessionId,
-      node.graphId,
-      [node.nodeId],
-      ["pending", "approved"],
-      {
-        status: "rejected",
-        finishedAt: now(),
-      },
-    );
-    if (!rejected) throw new AppError("CONFLICT", `Node "${node.nodeId}" has already ${node.status}.`);
+    const [rejected] = await transition([node], ["pending", "approved"], {
+      status: "rejected",
+      finishedAt: now(),
+    });
+    if (!rejected) {
+      throw new AppError(
+        "CONFLICT",
+        node.status === "pending" || node.status === "approved"
+          ? `Node "${node.nodeId}" was acted on a moment ago (in another tab?): it can no longer be rejected.`
+          : `Node "${node.nodeId}" has already ${node.status}.`,
+      );
+    }
     await kick(node.graphId);
   }
 
@@ -413,9 +532,7 @@ export function createSessionEngine(deps: {
     for (const graphId of new Set(notStarted.map((n) => n.graphId))) {
       cancelled += (
         await transition(
-          actor.sessionId,
-          graphId,
-          notStarted.filter((n) => n.graphId === graphId).map((n) => n.nodeId),
+          notStarted.filter((n) => n.graphId === graphId),
           ["pending", "approved"],
           { status: "cancelled", finishedAt: now() },
         )
@@ -546,15 +663,60 @@ export function createSessionEngine(deps: {
     else sessionRunning.set(sessionId, n);
   }
 
+  /** Graphs being moved forward now, and whether another pass was asked for meanwhile. */
+  const advancing = new Map<string, { again: boolean; done: Promise<void> }>();
+
   /**
-   * Moves a graph forward: skips what can no longer run, starts every approved node whose
-   * dependencies all succeeded (as slots allow), and posts the summary once everything has ended.
+   * Moves a graph forward (see `advance`). A call for a graph that is being moved forward already
+   * asks for one more pass after the current one, and resolves with it: eight calls ending at once
+   * read the graph twice, not eight times.
    */
-  async function kick(graphId: string): Promise<void> {
+  function kick(graphId: string): Promise<void> {
+    const current = advancing.get(graphId);
+    if (current) {
+      current.again = true;
+      return current.done;
+    }
+    const state = { again: true, done: Promise.resolve() };
+    advancing.set(graphId, state);
+    state.done = (async () => {
+      try {
+        while (state.again) {
+          state.again = false;
+          try {
+            await advance(graphId);
+          } catch (error) {
+            // Another pass was asked for: it reads the graph afresh and may well succeed.
+            if (!state.again) throw error;
+            log.warn({ err: error, graphId }, "moving a graph on failed; trying again");
+          }
+        }
+      } finally {
+        advancing.delete(graphId);
+      }
+    })();
+    return state.done;
+  }
+
+  /**
+   * Skips what can no longer run, starts every approved node whose dependencies all succeeded (as
+   * slots allow), and posts the summary once everything has ended.
+   */
+  async function advance(graphId: string): Promise<void> {
     if (stopped) return;
     for (let round = 0; round < 100; round++) {
-      const nodes = await db.select().from(taskNodes).where(eq(taskNodes.graphId, graphId));
-      if (nodes.length === 0) return;
+      // With the server the calls go to: read now, so they go out with the settings in force.
+      const rows = await db
+        .select({ node: taskNodes, server: mcpServers })
+        .from(taskNodes)
+        .innerJoin(chatSessions, eq(chatSessions.id, taskNodes.sessionId))
+        .innerJoin(
+          mcpServers,
+          and(eq(mcpServers.id, chatSessions.serverId), eq(mcpServers.userId, chatSessions.userId)),
+        )
+        .where(eq(taskNodes.graphId, graphId));
+      if (rows.length === 0) return;
+      const nodes = rows.map((r) => r.node);
       const byId = new Map(nodes.map((n) => [n.nodeId, n]));
       const doomed = nodes.filter(
         (n) =>
@@ -562,56 +724,43 @@ export function createSessionEngine(deps: {
           n.dependsOn.some((d) => DEAD_ENDS.has(byId.get(d)?.status ?? "failed")),
       );
       if (doomed.length > 0) {
-        const sessionId = doomed[0]!.sessionId;
-        await transition(
-          sessionId,
-          graphId,
-          doomed.map((n) => n.nodeId),
-          ["pending", "approved"],
-          {
-            status: "skipped",
-            finishedAt: now(),
-            error: "Skipped: a step it depends on did not succeed.",
-          },
-        );
+        await transition(doomed, ["pending", "approved"], {
+          status: "skipped",
+          finishedAt: now(),
+          error: "Skipped: a step it depends on did not succeed.",
+        });
         continue;
       }
-      for (const node of nodes) {
-        if (node.status !== "approved" || !node.dependsOn.every((d) => byId.get(d)?.status === "succeeded"))
-          continue;
+      const ready = nodes.filter(
+        (n) => n.status === "approved" && n.dependsOn.every((d) => byId.get(d)?.status === "succeeded"),
+      );
+      const batch: NodeRow[] = [];
+      for (const node of ready) {
         if (!hasSlot(node.sessionId)) {
           waiting.add(graphId);
           break;
         }
         takeSlot(node.sessionId);
-        const claimed = await claim(node).catch((error) => {
-          log.warn({ err: error, graphId }, "claiming a node failed");
-          return undefined;
-        });
-        if (claimed) void execute(claimed);
-        else releaseSlot(node.sessionId);
+        batch.push(node);
       }
-      if (nodes.every((n) => TERMINAL.has(n.status))) await finishGraph(graphId, nodes);
+      if (batch.length > 0) {
+        // One claim for all of them: whichever process's claim moves a node runs it.
+        const claimed = await transition(batch, ["approved"], claimedAt(now()), announceStart).catch(
+          (error) => {
+            log.warn({ err: error, graphId }, "claiming nodes failed");
+            return [];
+          },
+        );
+        const mine = new Set(claimed.map((r) => r.nodeId));
+        for (const node of batch) if (!mine.has(node.nodeId)) releaseSlot(node.sessionId);
+        for (const row of claimed) void execute(row, rows[0]!.server);
+      }
+      if (nodes.every((n) => TERMINAL.has(n.status))) {
+        proposals.delete(graphId);
+        await finishGraph(graphId, nodes);
+      }
       return;
     }
-  }
-
-  async function claim(node: NodeRow): Promise<NodeRow | undefined> {
-    const started = now();
-    const [claimed] = await transition(
-      node.sessionId,
-      node.graphId,
-      [node.nodeId],
-      ["approved"],
-      {
-        status: "running",
-        startedAt: started,
-        runnerId,
-        leaseUntil: new Date(started.getTime() + config.leaseSec * 1000),
-      },
-      (rows) => rows.map((r) => logEntry("info", `Calling ${r.tool}.`, r.nodeId)),
-    );
-    return claimed;
   }
 
   /** Progress and log lines of a running call, written in batches: at most one write in flight. */
@@ -673,7 +822,7 @@ export function createSessionEngine(deps: {
     return new Map(rows.filter((r) => r.result).map((r) => [r.nodeId, r.result as ReferencedResult]));
   }
 
-  async function execute(row: NodeRow): Promise<void> {
+  async function execute(row: NodeRow, server: ServerRow): Promise<void> {
     const key = keyOf(row.graphId, row.nodeId);
     const run: LocalRun = { sessionId: row.sessionId, controller: new AbortController(), inputs: new Map() };
     local.set(key, run);
@@ -686,7 +835,7 @@ export function createSessionEngine(deps: {
       error?: string;
     };
     try {
-      const owner = await ownerOf(row.sessionId);
+      const owner: ServerTarget = { userId: server.userId, serverId: server.id, row: server };
       const args = resolveReferences(
         row.arguments as Record<string, unknown>,
         await resultsOf(row.graphId, row.dependsOn),
@@ -732,9 +881,7 @@ export function createSessionEngine(deps: {
     await pump.flush();
     const ms = now().getTime() - started;
     await transition(
-      row.sessionId,
-      row.graphId,
-      [row.nodeId],
+      [row],
       ["running", "awaiting_input"],
       {
         status: outcome.status,
@@ -745,19 +892,19 @@ export function createSessionEngine(deps: {
         runnerId: null,
         leaseUntil: null,
       },
-      (rows) =>
-        rows.map((r) =>
-          logEntry(
-            outcome.status === "succeeded" ? "info" : outcome.status === "cancelled" ? "warn" : "error",
-            `${r.tool} ${outcome.status} after ${ms} ms${outcome.error ? `: ${outcome.error}` : "."}`,
-            r.nodeId,
-          ),
+      (r) => [
+        taskUpdate(r),
+        logEntry(
+          outcome.status === "succeeded" ? "info" : outcome.status === "cancelled" ? "warn" : "error",
+          `${r.tool} ${outcome.status} after ${ms} ms${outcome.error ? `: ${outcome.error}` : "."}`,
+          r.nodeId,
         ),
+      ],
     ).catch(async (error) => {
       // The outcome could not be stored (an odd result, a database hiccup): record a plain failure
       // instead. If even that fails, the lease is no longer renewed, and recovery fails the node.
       log.error({ err: error, key }, "could not record a node's outcome");
-      await transition(row.sessionId, row.graphId, [row.nodeId], ["running", "awaiting_input"], {
+      await transition([row], ["running", "awaiting_input"], {
         status: "failed",
         finishedAt: now(),
         error: `mcpdeck could not store the outcome of this call (${outcome.status}).`,
@@ -766,6 +913,7 @@ export function createSessionEngine(deps: {
       }).catch(() => undefined);
     });
     releaseSlot(row.sessionId);
+    await pendingIoFirst();
     await kick(row.graphId).catch((error) => log.warn({ err: error }, "moving the graph on failed"));
     for (const graphId of [...waiting]) {
       waiting.delete(graphId);
@@ -1142,16 +1290,25 @@ export function createSessionEngine(deps: {
    */
   async function recover() {
     const cutoff = now();
-    const interrupted = await db
-      .update(taskNodes)
-      .set({ status: "failed", error: INTERRUPTED, finishedAt: cutoff, runnerId: null, leaseUntil: null })
-      .where(and(inArray(taskNodes.status, ["running", "awaiting_input"]), lt(taskNodes.leaseUntil, cutoff)))
-      .returning();
+    // Failing them and announcing it commit together, like every other state change.
+    const interrupted = await withTransaction(db, async (tx) => {
+      const rows = await tx
+        .update(taskNodes)
+        .set({ status: "failed", error: INTERRUPTED, finishedAt: cutoff, runnerId: null, leaseUntil: null })
+        .where(
+          and(inArray(taskNodes.status, ["running", "awaiting_input"]), lt(taskNodes.leaseUntil, cutoff)),
+        )
+        .returning();
+      for (const row of rows) {
+        await events.append(
+          row.sessionId,
+          [taskUpdate(row), logEntry("error", `${row.tool}: ${INTERRUPTED}`, row.nodeId)],
+          tx,
+        );
+      }
+      return rows;
+    });
     for (const row of interrupted) {
-      await events.append(row.sessionId, [
-        taskUpdate(row),
-        logEntry("error", `${row.tool}: ${INTERRUPTED}`, row.nodeId),
-      ]);
       const open = await db
         .select()
         .from(inputRequests)

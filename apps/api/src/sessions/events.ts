@@ -1,6 +1,7 @@
 import type { ServerMessage } from "@mcpdeck/contracts";
-import { chatSessions, type DbHandle, type Executor, sessionEvents, withTransaction } from "@mcpdeck/db";
-import { and, asc, eq, gt, lte, sql } from "drizzle-orm";
+import { chatSessions, type DbHandle, type Executor, sessionEvents } from "@mcpdeck/db";
+import { and, asc, type ColumnsSelection, eq, gt, lte, type SQL, sql } from "drizzle-orm";
+import type { TypedQueryBuilder } from "drizzle-orm/query-builders/query-builder";
 import type { Logger } from "../logger.js";
 import { storable } from "./storable.js";
 
@@ -9,7 +10,9 @@ import { storable } from "./storable.js";
  * monotonic id, and fanned out to every API process through LISTEN/NOTIFY.
  *
  * Writing: `append` takes the session row's lock to number its events, inserts them and notifies, in
- * one transaction — so events commit in id order and nobody is told before the rows are visible.
+ * one statement (so one transaction) — events commit in id order and nobody is told before the rows
+ * are visible. `appendWithChange` puts a state change in front of that statement: the change and the
+ * events announcing it commit together or not at all, in one round trip.
  * Reading: a subscriber first listens, then backfills from its cursor, then follows notifications;
  * each delivery is serialized per subscriber and skips what it already sent, so a client sees every
  * event exactly once, in order, whichever process wrote it. A notification carries the events
@@ -28,8 +31,9 @@ export const HISTORY_LOG_LINES = 300;
 
 interface Note {
   s: string;
+  /** The id of the last event written; the events of `e` are numbered up to it. */
   q: number;
-  e?: SessionEvent[];
+  e?: NewSessionEvent[];
   /** An ephemeral event: delivered to whoever listens now, never stored (see `broadcast`). */
   x?: NewSessionEvent;
 }
@@ -76,6 +80,10 @@ export function compactHistory(
   return events.filter((_, i) => keep[i] || i === events.length - 1);
 }
 
+/** Events written together, numbered up to `last`. */
+const numbered = (last: number, events: readonly NewSessionEvent[]) =>
+  events.map((e, i) => ({ ...e, id: last - events.length + 1 + i }) as SessionEvent);
+
 export function createEventLog(deps: { dbHandle: DbHandle; log: Logger }) {
   const { dbHandle, log } = deps;
   const db = dbHandle.db;
@@ -107,29 +115,102 @@ export function createEventLog(deps: { dbHandle: DbHandle; log: Logger }) {
     executor: Executor = db,
   ): Promise<SessionEvent[]> {
     if (events.length === 0) return [];
-    return withTransaction(executor, async (tx) => {
-      const [row] = await tx
-        .update(chatSessions)
-        .set({ lastSeq: sql`${chatSessions.lastSeq} + ${events.length}`, updatedAt: sql`now()` })
-        .where(eq(chatSessions.id, sessionId))
-        .returning({ lastSeq: chatSessions.lastSeq });
-      if (!row) throw new Error(`session ${sessionId} does not exist`);
-      const last = Number(row.lastSeq);
-      // MCP servers' text reaches these payloads (logs, previews, errors): keep it storable.
-      const stored = events.map(
-        (e, i) => ({ ...e, payload: storable(e.payload), id: last - events.length + 1 + i }) as SessionEvent,
-      );
-      await tx
-        .insert(sessionEvents)
-        .values(stored.map((e) => ({ sessionId, seq: e.id, type: e.type, payload: e.payload as object })));
-      const full = JSON.stringify({ s: sessionId, q: last, e: stored } satisfies Note);
-      const note =
-        Buffer.byteLength(full, "utf8") <= INLINE_MAX_BYTES
-          ? full
-          : JSON.stringify({ s: sessionId, q: last } satisfies Note);
-      await dbHandle.notify(CHANNEL, note, tx);
-      return stored;
-    });
+    // MCP servers' text reaches these payloads (logs, previews, errors): keep it storable.
+    const stored = events.map((e) => ({ ...e, payload: storable(e.payload) }) as NewSessionEvent);
+    const { bumped, writes } = eventWrites(
+      executor,
+      sessionId,
+      stored.map((event) => ({ event })),
+    );
+    const [row] = await executor
+      .with(...writes)
+      .select({ lastSeq: bumped.lastSeq })
+      .from(bumped);
+    if (!row) throw new Error(`session ${sessionId} does not exist`);
+    return numbered(row.lastSeq, stored);
+  }
+
+  /**
+   * Runs `change` — an update returning (at least) the `nodeId` of each node it changed — and, in
+   * the same statement, appends the events of the nodes it changed (each event names its node).
+   * Answers what `change` returned: no rows means nothing changed and nothing was announced.
+   */
+  async function appendWithChange<TSelection extends ColumnsSelection, TRow extends { nodeId: string }>(
+    sessionId: string,
+    events: readonly { node: string; event: NewSessionEvent }[],
+    change: TypedQueryBuilder<TSelection, TRow[]>,
+    executor: Executor = db,
+  ): Promise<TRow[]> {
+    const stored = events.map(({ node, event }) => ({
+      node,
+      event: { ...event, payload: storable(event.payload) } as NewSessionEvent,
+    }));
+    const changed = executor.$with("changed").as(change);
+    const { writes } = eventWrites(executor, sessionId, stored, true);
+    // The rows are `change`'s returning rows, decoded by drizzle as it would decode them itself.
+    const rows: unknown[] = await executor
+      .with(changed, ...writes)
+      .select()
+      .from(changed as never);
+    return rows as TRow[];
+  }
+
+  /**
+   * The common table expressions that write events, one statement with whatever follows them:
+   * updating the session row takes its lock and numbers the events, so concurrent writers of one
+   * session commit in id order; the notification goes out on commit, carrying the events when they
+   * fit (their ids follow from `q`).
+   *
+   * After a change (a `changed` expression listing node ids), only the events of the nodes it
+   * changed are written. When they all name one node they are written whole or not at all — the
+   * hot path, and the cheaper statement; for several nodes, the events of the changed ones are
+   * picked and numbered.
+   */
+  function eventWrites(
+    executor: Executor,
+    sessionId: string,
+    events: readonly { node?: string; event: NewSessionEvent }[],
+    afterChange = false,
+  ) {
+    const list = JSON.stringify(
+      events.map(({ node, event }) => ({ node, type: event.type, payload: event.payload })),
+    );
+    const head = `{"s":${JSON.stringify(sessionId)},"q":`;
+    const inline = `,"e":${JSON.stringify(events.map(({ event }) => event))}}`;
+    const tail = Buffer.byteLength(head + inline, "utf8") + 16 <= INLINE_MAX_BYTES ? inline : "}";
+    // Sent on commit; the events ride along only when every one of them was written.
+    const note = (allWritten: SQL) =>
+      sql`pg_notify(${CHANNEL}::text, ${head}::text || last_seq
+        || case when ${allWritten} then ${tail}::text else '}' end)`;
+    const elements = sql`json_array_elements(${list}::json) with ordinality as e(v, i)`;
+    const lastSeq = { lastSeq: sql<number>`last_seq`.mapWith(Number).as("last_seq") };
+    const nodes = new Set(events.map((e) => e.node));
+    const [only] = nodes;
+    if (afterChange && (nodes.size !== 1 || only === undefined)) {
+      const picked = executor.$with("picked", {}).as(sql`
+        select e.v, row_number() over (order by e.i) as i from ${elements}
+        where e.v->>'node' in (select node_id from changed)`);
+      const bumped = executor.$with("bumped", lastSeq).as(sql`
+        update ${chatSessions} set last_seq = last_seq + c.n, updated_at = now()
+        from (select count(*) as n from picked) c
+        where id = ${sessionId} and c.n > 0
+        returning last_seq, c.n, ${note(sql`c.n = ${events.length}`)}`);
+      const stored = executor.$with("stored", {}).as(sql`
+        insert into ${sessionEvents} (session_id, seq, type, payload)
+        select ${sessionId}, b.last_seq - b.n + p.i, p.v->>'type', (p.v->'payload')::jsonb
+        from bumped b, picked p`);
+      return { bumped, writes: [picked, bumped, stored] };
+    }
+    const bumped = executor.$with("bumped", lastSeq).as(sql`
+      update ${chatSessions} set last_seq = last_seq + ${events.length}, updated_at = now()
+      where id = ${sessionId}
+        ${afterChange ? sql`and exists (select 1 from changed where node_id = ${only})` : sql``}
+      returning last_seq, ${note(sql`true`)}`);
+    const stored = executor.$with("stored", {}).as(sql`
+      insert into ${sessionEvents} (session_id, seq, type, payload)
+      select ${sessionId}, b.last_seq - ${events.length} + e.i, e.v->>'type', (e.v->'payload')::jsonb
+      from bumped b, ${elements}`);
+    return { bumped, writes: [bumped, stored] };
   }
 
   /**
@@ -181,7 +262,8 @@ export function createEventLog(deps: { dbHandle: DbHandle; log: Logger }) {
       }
       schedule(sub, async () => {
         if (note.q <= sub.cursor) return;
-        if (note.e && note.e[0] && note.e[0].id <= sub.cursor + 1) return send(sub, note.e);
+        const inline = note.e ? numbered(note.q, note.e) : undefined;
+        if (inline?.[0] && inline[0].id <= sub.cursor + 1) return send(sub, inline);
         return send(sub, await read(sub.sessionId, sub.cursor, note.q));
       });
     }
@@ -248,6 +330,7 @@ export function createEventLog(deps: { dbHandle: DbHandle; log: Logger }) {
 
   return {
     append,
+    appendWithChange,
     broadcast,
     read,
     subscribe,

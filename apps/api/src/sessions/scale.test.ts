@@ -78,6 +78,29 @@ describe("two API processes on one database", () => {
     await onB.close();
   });
 
+  it("run a node exactly once when both approve it by graph, the proposing process in one step", async () => {
+    await a.request("POST", `/api/v1/servers/${peerId}/sessions`, { token });
+    const onA = await openSessionSocket(a.url, peerId, { token });
+    const onB = await openSessionSocket(b.url, peerId, { token });
+    await onA.waitFor("connection_status");
+    await onB.waitFor("connection_status");
+    const before = peer.toolCalls.get("sleep") ?? 0;
+    // Proposed through A: A knows the graph and approves in one statement; B looks the node up.
+    onA.send("chat_message", { text: '/call sleep {"ms": 200}' });
+    const proposal = await onB.waitFor("task_graph_proposal");
+    const ref = { node_id: "call", graph_id: proposal.payload.graph_id };
+    onA.send("approve_task", ref);
+    onB.send("approve_task", ref);
+    expect(await settled(onA, "call")).toBe("succeeded");
+    expect(await settled(onB, "call")).toBe("succeeded");
+    for (const client of [onA, onB])
+      expect(client.statuses("call")).toEqual(["approved", "running", "succeeded"]);
+    expect([...onA.of("error"), ...onB.of("error")].map((e) => e.payload.code)).toEqual(["CONFLICT"]);
+    expect(peer.toolCalls.get("sleep")).toBe(before + 1);
+    await onA.close();
+    await onB.close();
+  });
+
   it("share the tRPC subscription's resumable ids with the socket's", async () => {
     const { client, close } = trpcWsClient(b, { token });
     const seen: ServerMessage[] = [];

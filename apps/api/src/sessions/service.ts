@@ -1,10 +1,11 @@
 import type { InputAction, ServerPayload, SessionSummary } from "@mcpdeck/contracts";
 import type { z } from "zod";
 import type { ArtifactService } from "../artifacts/service.js";
+import { AppError } from "../errors.js";
 import type { ServerService } from "../servers/service.js";
 import type { Actor, NodeRef, SessionEngine } from "./engine.js";
 import type { EventLog, EventSubscription, SessionEvent } from "./events.js";
-import { type SessionStore, toSessionSummary } from "./store.js";
+import { type SessionRow, type SessionStore, toSessionSummary } from "./store.js";
 import type { ToolAccess } from "./tools.js";
 
 /** How long `connection_status` waits for the MCP ping before calling the server offline. */
@@ -27,16 +28,26 @@ export function createSessionService(deps: {
 }) {
   const { servers, sessions, engine, events } = deps;
 
-  /** The conversation `sessionId` (or the current one) of the user's server. */
+  /**
+   * The conversation `sessionId` (or the current one) of the user's server. A named conversation
+   * is one query: it exists for this user and server only if the server is theirs (a server's
+   * conversations go with it); the server is read only to say which of the two is missing.
+   */
   async function open(
     userId: string,
     serverId: string,
     sessionId?: string,
   ): Promise<{ actor: Actor; session: SessionSummary }> {
-    await servers.getOwned(userId, serverId);
-    const row = sessionId
-      ? await sessions.get(userId, serverId, sessionId)
-      : await sessions.current(userId, serverId);
+    let row: SessionRow;
+    if (sessionId === undefined) {
+      await servers.getOwned(userId, serverId);
+      row = await sessions.current(userId, serverId);
+    } else {
+      row = await sessions.get(userId, serverId, sessionId).catch(async (error: unknown) => {
+        await servers.getOwned(userId, serverId);
+        throw error;
+      });
+    }
     return { actor: { userId, serverId, sessionId: row.id }, session: toSessionSummary(row) };
   }
 
@@ -49,6 +60,27 @@ export function createSessionService(deps: {
     const { actor } = await open(userId, serverId, sessionId);
     await fn(actor);
     return { status: "ok" as const, session_id: actor.sessionId };
+  };
+
+  /**
+   * Acts on a node the person names. The engine's lookup of the node checks, in the same query, that
+   * the conversation is this user's with this server — so the hot path (approving) pays no separate
+   * ownership query; when that finds nothing, `open` says what is missing.
+   */
+  const actOnNode = async (
+    userId: string,
+    serverId: string,
+    sessionId: string | undefined,
+    fn: (actor: Actor) => Promise<void>,
+  ) => {
+    if (sessionId === undefined) return act(userId, serverId, sessionId, fn);
+    try {
+      await fn({ userId, serverId, sessionId });
+    } catch (error) {
+      if (error instanceof AppError && error.code === "NOT_FOUND") await open(userId, serverId, sessionId);
+      throw error;
+    }
+    return { status: "ok" as const, session_id: sessionId };
   };
 
   return {
@@ -77,9 +109,9 @@ export function createSessionService(deps: {
     },
 
     approve: (userId: string, serverId: string, sessionId: string | undefined, ref: NodeRef) =>
-      act(userId, serverId, sessionId, (actor) => engine.approve(actor, ref)),
+      actOnNode(userId, serverId, sessionId, (actor) => engine.approve(actor, ref)),
     reject: (userId: string, serverId: string, sessionId: string | undefined, ref: NodeRef) =>
-      act(userId, serverId, sessionId, (actor) => engine.reject(actor, ref)),
+      actOnNode(userId, serverId, sessionId, (actor) => engine.reject(actor, ref)),
     approveAll: (userId: string, serverId: string, sessionId: string | undefined) =>
       act(userId, serverId, sessionId, (actor) => engine.approveAll(actor)),
     cancel: (userId: string, serverId: string, sessionId: string | undefined) =>

@@ -1,7 +1,8 @@
 import { WS_MAX_MESSAGE_BYTES } from "@mcpdeck/contracts";
 import { type DemoMcpHandle, startDemoMcpServer } from "@mcpdeck/demo-mcp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApp, type TestApp } from "../testing/harness.js";
+import { ACCESS_TTL_SEC } from "../auth/tokens.js";
+import { manualClock, startTestApp, type TestApp } from "../testing/harness.js";
 import { openSessionSocket, type SessionClient, settled } from "../testing/session-client.js";
 
 let app: TestApp;
@@ -259,6 +260,54 @@ describe("the session socket: approvals", () => {
     expect(c.statuses("purge")).toEqual([]);
     c.send("reject_task", { node_id: "purge" });
     expect(await settled(c, "purge")).toBe("rejected");
+    await c.close();
+  });
+});
+
+describe("the session socket: a connection outliving what it acts for", () => {
+  it("ends the connection (4401) when the access token expires, though the sign-in is checked at upgrade only", async () => {
+    const clock = manualClock();
+    const timed = await startTestApp({ clock, statusChecks: false });
+    try {
+      const signedIn = await timed.signIn("expiring@example.com");
+      const own = await timed.request("POST", "/api/v1/servers", {
+        token: signedIn.access_token,
+        body: { name: "demo", url: demo.url, auth_method: "none" },
+      });
+      const c = await openSessionSocket(timed.url, own.body.id, { token: signedIn.access_token });
+      await c.waitFor("connection_status");
+      c.send("chat_message", { text: "/help" });
+      await c.waitFor("chat_message", (m) => m.payload.sender === "SYSTEM");
+      clock.advance(ACCESS_TTL_SEC * 1000);
+      c.send("chat_message", { text: "/help" });
+      const refused = await c.waitFor("error");
+      expect(refused.payload).toMatchObject({
+        code: "TOKEN_EXPIRED",
+        message: expect.stringMatching(/expired/),
+      });
+      expect((await c.closed).code).toBe(4401);
+      expect(c.of("chat_message").filter((m) => m.payload.sender === "USER")).toHaveLength(1);
+    } finally {
+      await timed.close();
+    }
+  });
+
+  it("stops a conversation's actions with a clear error once its server is deleted", async () => {
+    const own = await app.request("POST", "/api/v1/servers", {
+      token,
+      body: { name: "short-lived", url: demo.url, auth_method: "none" },
+    });
+    const c = await openSessionSocket(app.url, own.body.id, { token });
+    await c.waitFor("connection_status");
+    c.send("chat_message", { text: '/call query_signups {"limit": 1}' });
+    const proposal = await c.waitFor("task_graph_proposal");
+    expect((await app.request("DELETE", `/api/v1/servers/${own.body.id}`, { token })).status).toBe(200);
+    c.send("approve_task", { node_id: "call", graph_id: proposal.payload.graph_id });
+    c.send("chat_message", { text: "/help" });
+    await expect.poll(() => c.of("error").length).toBe(2);
+    for (const error of c.of("error"))
+      expect(error.payload).toEqual({ code: "NOT_FOUND", message: "MCP server not found." });
+    expect(c.of("task_update")).toHaveLength(0);
     await c.close();
   });
 });

@@ -2,7 +2,7 @@ import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { ClientMessage, type ErrorCode, type ServerMessage, WS_MAX_MESSAGE_BYTES } from "@mcpdeck/contracts";
 import { type WebSocket, WebSocketServer } from "ws";
-import type { SessionActor } from "../context.js";
+import type { SessionActor, VerifiedSignIn } from "../context.js";
 import { AppError, shapeError } from "../errors.js";
 import type { BuildContext } from "../http/context.js";
 import { refuseUpgrade } from "../http/upgrade.js";
@@ -24,6 +24,9 @@ export const CLOSE = {
   /** Too many messages for too long: slow down before reconnecting. */
   abusive: 4429,
 } as const;
+
+/** setTimeout's longest delay; a later expiry is checked again then. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 const AUTH_FAILURES = new Set<ErrorCode>([
   "UNAUTHENTICATED",
@@ -62,9 +65,14 @@ type Caller = ReturnType<ReturnType<typeof callerFor>>;
  * adapter over the same procedures as tRPC. Every message goes through a procedure caller built with
  * the one context — so it is authenticated, rate limited, validated and shaped exactly as the other
  * transports — and the events come from the same event log as the tRPC subscription.
+ *
+ * The sign-in is verified at upgrade and carried in the connection's context (`signedIn`), so a
+ * message does not read it again: a revoked sign-in closes the socket at once (`auth_revoked`), the
+ * token's expiry closes it when it comes (and every call checks it), and the sign-in is re-read every
+ * 15 s in case a revocation notice was missed.
  */
 export function createSessionSocket(deps: {
-  services: Pick<AppServices, "sessions" | "auth" | "dbHandle" | "config">;
+  services: Pick<AppServices, "sessions" | "auth" | "dbHandle" | "config" | "clock">;
   buildContext: BuildContext;
   router: AppRouter;
   log: Logger;
@@ -85,19 +93,20 @@ export function createSessionSocket(deps: {
     const url = new URL(req.url ?? "/", "http://localhost");
     const token = bearerToken(req, url);
     const ctx = deps.buildContext(req, token ? { token } : {});
-    let opened: { actor: SessionActor; signIn: string; lastEventId: number | undefined };
+    let opened: { actor: SessionActor; signIn: VerifiedSignIn; lastEventId: number | undefined };
     try {
-      const lastEventId = lastEventIdOf(url);
       const caller = createCaller(ctx);
       const sessionId = url.searchParams.get("session_id") ?? undefined;
-      // The procedure checks the token, the rate limit, the ids and the ownership, like any call.
+      // The procedure checks the token, the rate limit (the upgrade's one count), the ids and the
+      // ownership, like any call.
       const { session } = await caller.sessions.open({
         server_id: params.serverId,
         ...(sessionId !== undefined ? { session_id: sessionId } : {}),
       });
-      const { user, sessionId: signIn } = await services.auth.authenticate(token ?? "");
+      const lastEventId = lastEventIdOf(url);
+      const signIn = await services.auth.authenticate(token ?? "");
       opened = {
-        actor: { userId: user.id, serverId: params.serverId, sessionId: session.id },
+        actor: { userId: signIn.user.id, serverId: params.serverId, sessionId: session.id },
         signIn,
         lastEventId,
       };
@@ -106,12 +115,11 @@ export function createSessionSocket(deps: {
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      connect(ws, createCaller(ctx), token!, opened.signIn, opened.actor, opened.lastEventId).catch(
-        (error) => {
-          log.warn({ err: error }, "session socket failed to start");
-          ws.close(1011, "could not open the session");
-        },
-      );
+      const caller = createCaller({ ...ctx, signedIn: opened.signIn });
+      connect(ws, caller, token!, opened.signIn, opened.actor, opened.lastEventId).catch((error) => {
+        log.warn({ err: error }, "session socket failed to start");
+        ws.close(1011, "could not open the session");
+      });
     });
   }
 
@@ -119,7 +127,7 @@ export function createSessionSocket(deps: {
     ws: WebSocket,
     caller: Caller,
     token: string,
-    signIn: string,
+    signIn: VerifiedSignIn,
     first: SessionActor,
     lastEventId: number | undefined,
   ) {
@@ -131,10 +139,10 @@ export function createSessionSocket(deps: {
     const window = { started: Date.now(), count: 0, overruns: 0 };
     const limit = services.config.sessions.socketMessagesPerMin;
 
-    let signIns = bySignIn.get(signIn);
+    let signIns = bySignIn.get(signIn.sessionId);
     if (!signIns) {
       signIns = new Set();
-      bySignIn.set(signIn, signIns);
+      bySignIn.set(signIn.sessionId, signIns);
     }
     signIns.add(ws);
 
@@ -143,6 +151,12 @@ export function createSessionSocket(deps: {
     };
     const sendError = (code: ErrorCode, message: string) =>
       send({ id: cursor, type: "error", payload: { code, message } });
+    /** The sign-in ended or its token expired: say why, and close with the code clients refresh on. */
+    const signOut = (error: unknown) => {
+      const { body } = shapeError(error);
+      sendError(body.code, body.message);
+      ws.close(CLOSE.unauthenticated, "sign in again");
+    };
     const sendStatus = async () => {
       const payload = await services.sessions.connectionStatus(actor);
       send({ id: cursor, type: "connection_status", payload });
@@ -256,16 +270,26 @@ export function createSessionSocket(deps: {
       }
       alive = false;
       ws.ping();
-      services.auth.authenticate(token).then(
-        () => sendStatus(),
-        (error) => {
-          const { body } = shapeError(error);
-          sendError(body.code, body.message);
-          ws.close(CLOSE.unauthenticated, "sign in again");
-        },
-      );
+      services.auth.authenticate(token).then(() => sendStatus(), signOut);
     }, SOCKET_STATUS_EVERY_MS);
     timer.unref();
+    let expiry: NodeJS.Timeout | undefined;
+    const closeAtExpiry = () => {
+      const left = signIn.expiresAt.getTime() - services.clock.now().getTime();
+      expiry = setTimeout(
+        () => {
+          try {
+            services.auth.assertUnexpired(signIn);
+            closeAtExpiry();
+          } catch (error) {
+            signOut(error);
+          }
+        },
+        Math.min(Math.max(0, left) + 5, MAX_TIMER_MS),
+      );
+      expiry.unref();
+    };
+    closeAtExpiry();
 
     ws.on("pong", () => {
       alive = true;
@@ -278,9 +302,10 @@ export function createSessionSocket(deps: {
     });
     ws.on("close", () => {
       clearInterval(timer);
+      clearTimeout(expiry);
       subscription?.close();
       signIns.delete(ws);
-      if (signIns.size === 0) bySignIn.delete(signIn);
+      if (signIns.size === 0) bySignIn.delete(signIn.sessionId);
     });
     await follow(actor, lastEventId ?? "history");
   }

@@ -15,6 +15,15 @@ export interface ServerOwner {
   serverId: string;
 }
 
+/**
+ * A server to call: its owner's ids, and its row when the caller has just read it (with the node it
+ * runs) — the call then goes out with the settings and credentials in force then, without reading
+ * the row again.
+ */
+export interface ServerTarget extends ServerOwner {
+  row?: ServerRow;
+}
+
 /** A block of a tool result (MCP content), loosely typed: servers send kinds we may not know yet. */
 export type ContentBlock =
   | { type: "text"; text: string }
@@ -71,15 +80,15 @@ export interface ToolCallHooks {
 
 /** The engine's view of an owner's MCP server. */
 export interface ToolAccess {
-  listTools(owner: ServerOwner): Promise<CatalogTool[]>;
+  listTools(owner: ServerTarget): Promise<CatalogTool[]>;
   callTool(
-    owner: ServerOwner,
+    owner: ServerTarget,
     name: string,
     args: Record<string, unknown>,
     hooks: ToolCallHooks,
   ): Promise<ToolResult>;
-  readResource(owner: ServerOwner, uri: string): Promise<{ bytes: Buffer; mimeType?: string } | undefined>;
-  ping(owner: ServerOwner): Promise<number>;
+  readResource(owner: ServerTarget, uri: string): Promise<{ bytes: Buffer; mimeType?: string } | undefined>;
+  ping(owner: ServerTarget): Promise<number>;
 }
 
 /** The server's log levels, folded into the four the log pane shows. */
@@ -170,8 +179,12 @@ export interface ToolAccessDeps {
 
 /** Tool access through the server registry: ownership checked, the owner's warm pooled connection. */
 export function createToolAccess(servers: ToolAccessDeps, opts: { maxCallSec: number }): ToolAccess {
-  const withConnection = async <T>(owner: ServerOwner, fn: (c: McpConnection) => Promise<T>) =>
-    servers.withConnection(await servers.getOwned(owner.userId, owner.serverId), fn);
+  const withConnection = async <T>(owner: ServerTarget, fn: (c: McpConnection) => Promise<T>) => {
+    const row = owner.row ?? (await servers.getOwned(owner.userId, owner.serverId));
+    if (row.id !== owner.serverId || row.userId !== owner.userId)
+      throw new Error("server row of another owner");
+    return servers.withConnection(row, fn);
+  };
   return {
     listTools: (owner) =>
       withConnection(owner, async (c) =>
