@@ -144,7 +144,7 @@ export interface SessionProcedures {
     userId: string,
     serverId: string,
     sessionId?: string,
-  ): Promise<{ actor: SessionActor; session: SessionSummary }>;
+  ): Promise<{ actor: SessionActor; session: SessionSummary; lastEventId: number }>;
   list(userId: string, serverId: string): Promise<{ sessions: SessionSummary[] }>;
   start(userId: string, serverId: string): Promise<SessionSummary>;
   send(userId: string, serverId: string, sessionId: string | undefined, text: string): SessionAction;

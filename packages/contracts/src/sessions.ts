@@ -31,7 +31,11 @@ export const SessionActionOutput = z.object({
   session_id: z.string(),
   started: SessionSummary.optional(),
 });
-export const OpenSessionOutput = z.object({ session: SessionSummary });
+export const OpenSessionOutput = z.object({
+  session: SessionSummary,
+  /** The id of the conversation's last event now: its history ends there (0 when it has none). */
+  last_event_id: z.number().int().nonnegative(),
+});
 
 export const ArtifactId = entityId("Artifact");
 export const ArtifactLinkInput = z.strictObject({ artifact_id: ArtifactId });

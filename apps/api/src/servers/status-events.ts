@@ -38,7 +38,8 @@ export function publishStatusChange(
   return notify(SERVER_STATUS_CHANNEL, JSON.stringify(change), tx);
 }
 
-function parseChange(payload: string): StatusChange | undefined {
+/** The change a `server_status` notification names, when it is one. */
+export function parseStatusChange(payload: string): StatusChange | undefined {
   try {
     const value = JSON.parse(payload) as Partial<StatusChange>;
     if (typeof value.user_id === "string" && typeof value.server_id === "string")
@@ -103,7 +104,7 @@ export function createStatusEvents(deps: { db: Database; listen: DbHandle["liste
     const unlisten = await deps.listen(
       SERVER_STATUS_CHANNEL,
       (payload) => {
-        const change = parseChange(payload);
+        const change = parseStatusChange(payload);
         // Only the subscriber's own servers: another user's change is never even read.
         if (change?.user_id === userId) changed.push(change.server_id);
       },

@@ -76,8 +76,8 @@ export const sessionsRouter = {
     .input(SessionRef)
     .output(OpenSessionOutput)
     .query(async ({ ctx, input }) => {
-      const { session } = await ctx.services.sessions.open(ctx.user.id, input.server_id, input.session_id);
-      return { session };
+      const opened = await ctx.services.sessions.open(ctx.user.id, input.server_id, input.session_id);
+      return { session: opened.session, last_event_id: opened.lastEventId };
     }),
 
   send: protectedProcedure

@@ -37,7 +37,7 @@ export function createSessionService(deps: {
     userId: string,
     serverId: string,
     sessionId?: string,
-  ): Promise<{ actor: Actor; session: SessionSummary }> {
+  ): Promise<{ actor: Actor; session: SessionSummary; lastEventId: number }> {
     let row: SessionRow;
     if (sessionId === undefined) {
       await servers.getOwned(userId, serverId);
@@ -48,7 +48,11 @@ export function createSessionService(deps: {
         throw error;
       });
     }
-    return { actor: { userId, serverId, sessionId: row.id }, session: toSessionSummary(row) };
+    return {
+      actor: { userId, serverId, sessionId: row.id },
+      session: toSessionSummary(row),
+      lastEventId: Number(row.lastSeq),
+    };
   }
 
   const act = async (

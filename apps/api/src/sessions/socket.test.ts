@@ -1,9 +1,11 @@
 import { WS_MAX_MESSAGE_BYTES } from "@mcpdeck/contracts";
 import { type DemoMcpHandle, startDemoMcpServer } from "@mcpdeck/demo-mcp";
+import { startStreamablePeer } from "@mcpdeck/mcp/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ACCESS_TTL_SEC } from "../auth/tokens.js";
 import { manualClock, startTestApp, type TestApp } from "../testing/harness.js";
 import { openSessionSocket, type SessionClient, settled } from "../testing/session-client.js";
+import { trpcHttpClient } from "../testing/trpc-clients.js";
 
 let app: TestApp;
 let demo: DemoMcpHandle;
@@ -70,6 +72,26 @@ describe("the session socket: connecting", () => {
     expect(first.payload.latency).toBeGreaterThanOrEqual(0);
     expect(first.payload.memory.total).toBeGreaterThanOrEqual(0);
     await client.close();
+  });
+});
+
+describe("the session socket: server status", () => {
+  it("sends connection_status again when the server's status changes", async () => {
+    const peer = await startStreamablePeer();
+    const created = await app.request("POST", "/api/v1/servers", {
+      token,
+      body: { name: "flaky", url: peer.url, auth_method: "none" },
+    });
+    const c = await openSessionSocket(app.url, created.body.id, { token });
+    expect((await c.waitFor("connection_status")).payload.status).toBe("online");
+    const { user } = await app.services.auth.authenticate(token);
+    const row = await app.services.servers.getOwned(user.id, created.body.id);
+    await app.services.statusChecker.checkNow(row); // recorded online: the first check is a change too
+    await peer.close();
+    await app.services.statusChecker.checkNow(row);
+    const offline = await c.waitFor("connection_status", (m) => m.payload.status === "offline");
+    expect(offline.payload.latency).toBeNull();
+    await c.close();
   });
 });
 
@@ -159,6 +181,13 @@ describe("the session socket: running a graph", () => {
     expect(replayed.map((m) => m.id)).toEqual(missed.map((m) => m.id));
     expect(replayed).toEqual(missed);
     await back.close();
+
+    // The conversation says where its history ends, so a client can tell history from what follows.
+    const opened = await trpcHttpClient(app, { token }).sessions.open.query({
+      server_id: serverId,
+      session_id: sessionId,
+    });
+    expect(opened.last_event_id).toBe(missed.at(-1)!.id);
 
     const reload = await openSessionSocket(app.url, serverId, { token });
     await expect.poll(() => reload.lastEventId()).toBe(missed.at(-1)!.id);

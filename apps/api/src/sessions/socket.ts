@@ -8,6 +8,7 @@ import type { BuildContext } from "../http/context.js";
 import { refuseUpgrade } from "../http/upgrade.js";
 import type { Logger } from "../logger.js";
 import type { AppRouter } from "../root.js";
+import { parseStatusChange, SERVER_STATUS_CHANNEL } from "../servers/status-events.js";
 import type { AppServices } from "../services.js";
 import { createCallerFactory } from "../trpc.js";
 
@@ -83,6 +84,9 @@ export function createSessionSocket(deps: {
   /** Open sockets by the sign-in (auth session) they act for, so a revocation closes them at once. */
   const bySignIn = new Map<string, Set<WebSocket>>();
   let unlistenRevocations: (() => Promise<void>) | undefined;
+  /** How to tell each open socket that its server's status changed, by server. */
+  const statusPushers = new Map<string, Set<() => void>>();
+  let unlistenStatus: (() => Promise<void>) | undefined;
 
   async function handleUpgrade(
     req: IncomingMessage,
@@ -161,6 +165,17 @@ export function createSessionSocket(deps: {
       const payload = await services.sessions.connectionStatus(actor);
       send({ id: cursor, type: "connection_status", payload });
     };
+
+    // connection_status again whenever the status checker sees the server change (any process).
+    const pushStatus = () => {
+      sendStatus().catch(() => undefined);
+    };
+    let pushers = statusPushers.get(first.serverId);
+    if (!pushers) {
+      pushers = new Set();
+      statusPushers.set(first.serverId, pushers);
+    }
+    pushers.add(pushStatus);
 
     async function follow(next: SessionActor, after: number | "history") {
       subscription?.close();
@@ -306,6 +321,8 @@ export function createSessionSocket(deps: {
       subscription?.close();
       signIns.delete(ws);
       if (signIns.size === 0) bySignIn.delete(signIn.sessionId);
+      pushers.delete(pushStatus);
+      if (pushers.size === 0) statusPushers.delete(first.serverId);
     });
     await follow(actor, lastEventId ?? "history");
   }
@@ -325,10 +342,15 @@ export function createSessionSocket(deps: {
       unlistenRevocations = await services.dbHandle.listen("auth_revoked", (signIn) => {
         for (const ws of bySignIn.get(signIn) ?? []) ws.close(CLOSE.unauthenticated, "signed out");
       });
+      unlistenStatus = await services.dbHandle.listen(SERVER_STATUS_CHANNEL, (payload) => {
+        const change = parseStatusChange(payload);
+        for (const push of (change && statusPushers.get(change.server_id)) ?? []) push();
+      });
     },
     /** Tells every client to reconnect (to another process) and stops. */
     async close() {
       await unlistenRevocations?.();
+      await unlistenStatus?.();
       for (const ws of wss.clients) ws.close(CLOSE.goingAway, "server restarting");
       wss.close();
     },
