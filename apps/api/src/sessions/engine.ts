@@ -11,12 +11,13 @@ import {
   taskNodes,
   withTransaction,
 } from "@mcpdeck/db";
-import { and, asc, desc, eq, inArray, isNull, lt, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, isNull, lt, type SQL, sql } from "drizzle-orm";
 import type { z } from "zod";
 import type { ArtifactService } from "../artifacts/service.js";
 import type { Clock } from "../clock.js";
 import { AppError } from "../errors.js";
 import type { Logger } from "../logger.js";
+import type { ToolCallOutcome } from "../metrics.js";
 import { COMMAND_HELP, parseCommand, REFERENCE_HELP } from "./commands.js";
 import type { EventLog, NewSessionEvent } from "./events.js";
 import { type CatalogTool, checkGraph } from "./graph.js";
@@ -73,7 +74,9 @@ const INTERRUPTED =
   "Interrupted: the process running this call stopped before it finished. It was not retried, because the tool may already have acted.";
 const CONVERSATION_TURNS = 50;
 
-type Command = { t: "cancel"; k: string } | { t: "input"; k: string; r: string };
+type Command = { t: "cancel"; k: string } | { t: "input"; k: string; r: string } | { t: "kick"; g: string };
+/** Why a stopping process aborts the calls still running at the end of its grace period. */
+const STOPPING = new Error("the process is stopping");
 
 interface LocalRun {
   sessionId: string;
@@ -117,6 +120,8 @@ export function createSessionEngine(deps: {
   planner: Planner;
   sampler?: Sampler | undefined;
   config: EngineConfig;
+  /** Told how each call this process ran ended (metrics). */
+  onCallEnded?: (outcome: ToolCallOutcome, seconds: number) => void;
 }) {
   const { db, dbHandle, clock, log, events, tools, config } = deps;
   const runnerId = newId();
@@ -126,6 +131,8 @@ export function createSessionEngine(deps: {
   const waiting = new Set<string>();
   const owners = new Map<string, ServerOwner>();
   const timers: NodeJS.Timeout[] = [];
+  /** Calls this process runs, until their outcome is stored and their graph moved on. */
+  const executing = new Set<Promise<void>>();
   let unlisten: (() => Promise<void>) | undefined;
   let stopped = false;
 
@@ -551,7 +558,7 @@ export function createSessionEngine(deps: {
    * dependencies all succeeded (as slots allow), and posts the summary once everything has ended.
    */
   async function kick(graphId: string): Promise<void> {
-    if (stopped) return;
+    if (stopped) return handOff(graphId);
     for (let round = 0; round < 100; round++) {
       const nodes = await db.select().from(taskNodes).where(eq(taskNodes.graphId, graphId));
       if (nodes.length === 0) return;
@@ -588,7 +595,7 @@ export function createSessionEngine(deps: {
           log.warn({ err: error, graphId }, "claiming a node failed");
           return undefined;
         });
-        if (claimed) void execute(claimed);
+        if (claimed) track(execute(claimed));
         else releaseSlot(node.sessionId);
       }
       if (nodes.every((n) => TERMINAL.has(n.status))) await finishGraph(graphId, nodes);
@@ -723,7 +730,8 @@ export function createSessionEngine(deps: {
           }
         : { status: "succeeded", result: captured.stored, preview: captured.preview };
     } catch (error) {
-      if (run.controller.signal.aborted)
+      if (run.controller.signal.reason === STOPPING) outcome = { status: "failed", error: INTERRUPTED };
+      else if (run.controller.signal.aborted)
         outcome = { status: "cancelled", error: "Stopped before it finished." };
       else outcome = { status: "failed", error: messageOf(error) };
     } finally {
@@ -731,6 +739,7 @@ export function createSessionEngine(deps: {
     }
     await pump.flush();
     const ms = now().getTime() - started;
+    deps.onCallEnded?.(outcome.error === INTERRUPTED ? "interrupted" : outcome.status, ms / 1000);
     await transition(
       row.sessionId,
       row.graphId,
@@ -877,6 +886,10 @@ export function createSessionEngine(deps: {
     try {
       command = JSON.parse(payload) as Command;
     } catch {
+      return;
+    }
+    if (command.t === "kick") {
+      if (!stopped) await kick(command.g);
       return;
     }
     const run = local.get(command.k);
@@ -1141,11 +1154,28 @@ export function createSessionEngine(deps: {
    * starts approved nodes nobody is running — after a restart, or when their process is gone.
    */
   async function recover() {
-    const cutoff = now();
+    if (stopped) return;
+    const interrupted = await interrupt(lt(taskNodes.leaseUntil, now()));
+    const graphs = new Set(interrupted.map((r) => r.graphId));
+    const approved = await db
+      .selectDistinct({ graphId: taskNodes.graphId })
+      .from(taskNodes)
+      .where(eq(taskNodes.status, "approved"))
+      .limit(200);
+    for (const g of approved) graphs.add(g.graphId);
+    for (const graphId of graphs) await kick(graphId);
+  }
+
+  /**
+   * Fails the running calls `which` selects as interrupted, announcing each and cancelling its open
+   * input requests: what a process's death leaves behind (lease expired) or a stopping process's
+   * calls that outlived its grace period — the same outcome either way.
+   */
+  async function interrupt(which: SQL): Promise<NodeRow[]> {
     const interrupted = await db
       .update(taskNodes)
-      .set({ status: "failed", error: INTERRUPTED, finishedAt: cutoff, runnerId: null, leaseUntil: null })
-      .where(and(inArray(taskNodes.status, ["running", "awaiting_input"]), lt(taskNodes.leaseUntil, cutoff)))
+      .set({ status: "failed", error: INTERRUPTED, finishedAt: now(), runnerId: null, leaseUntil: null })
+      .where(and(inArray(taskNodes.status, ["running", "awaiting_input"]), which))
       .returning();
     for (const row of interrupted) {
       await events.append(row.sessionId, [
@@ -1164,14 +1194,24 @@ export function createSessionEngine(deps: {
         );
       for (const request of open) await resolveInput(request, "cancel");
     }
-    const graphs = new Set(interrupted.map((r) => r.graphId));
-    const approved = await db
-      .selectDistinct({ graphId: taskNodes.graphId })
-      .from(taskNodes)
-      .where(eq(taskNodes.status, "approved"))
-      .limit(200);
-    for (const g of approved) graphs.add(g.graphId);
-    for (const graphId of graphs) await kick(graphId);
+    return interrupted;
+  }
+
+  /** Holds a running call until its outcome is stored, so a stopping process can wait for it. */
+  function track(call: Promise<void>) {
+    executing.add(call);
+    void call.finally(() => executing.delete(call));
+  }
+
+  /**
+   * A stopping process moves nothing forward itself: it asks the others to (any of them may claim
+   * what is approved, post a summary, skip what can no longer run). Without another process, the
+   * next start's recovery does it.
+   */
+  async function handOff(graphId: string): Promise<void> {
+    await dbHandle
+      .notify(COMMANDS_CHANNEL, JSON.stringify({ t: "kick", g: graphId } satisfies Command))
+      .catch((error) => log.debug({ err: error, graphId }, "could not hand a graph over"));
   }
 
   function every(ms: number, task: () => Promise<unknown>, what: string) {
@@ -1224,9 +1264,28 @@ export function createSessionEngine(deps: {
       for (const timer of timers) clearInterval(timer);
       await unlisten?.();
     },
-    /** Stops this process's running calls now (tests; shutdown). */
-    abortAll() {
-      for (const run of local.values()) run.controller.abort(new Error("the process is stopping"));
+    /**
+     * Graceful stop: claims nothing more (other processes take over the graphs), lets running calls
+     * finish for up to `graceMs`, then fails the rest as interrupted — as if the process had died —
+     * and aborts them. Resolves once their outcomes are stored (or, for a call that ignores its
+     * abort, after a few seconds more: its lease then lapses and another process fails it). Leases
+     * are renewed meanwhile; `stop()` follows.
+     */
+    async drain(graceMs: number): Promise<{ finished: number; interrupted: number }> {
+      stopped = true;
+      const running = executing.size;
+      const settled = (ms: number) =>
+        Promise.race([
+          Promise.allSettled([...executing]),
+          new Promise((resolve) => setTimeout(resolve, ms).unref()),
+        ]);
+      await settled(graceMs);
+      if (executing.size === 0) return { finished: running, interrupted: 0 };
+      const interrupted = await interrupt(eq(taskNodes.runnerId, runnerId));
+      for (const run of local.values()) run.controller.abort(STOPPING);
+      await settled(5_000);
+      for (const graphId of new Set(interrupted.map((r) => r.graphId))) await handOff(graphId);
+      return { finished: running - interrupted.length, interrupted: interrupted.length };
     },
   };
 }

@@ -32,6 +32,8 @@ interface Note {
   e?: SessionEvent[];
   /** An ephemeral event: delivered to whoever listens now, never stored (see `broadcast`). */
   x?: NewSessionEvent;
+  /** When the events were written (ms since the epoch): the fan-out lag is measured from it. */
+  t?: number;
 }
 
 export interface EventSubscription {
@@ -76,7 +78,12 @@ export function compactHistory(
   return events.filter((_, i) => keep[i] || i === events.length - 1);
 }
 
-export function createEventLog(deps: { dbHandle: DbHandle; log: Logger }) {
+export function createEventLog(deps: {
+  dbHandle: DbHandle;
+  log: Logger;
+  /** Told, for each notification of stored events, how long it took to reach this process (metrics). */
+  onFanOutLag?: (seconds: number) => void;
+}) {
   const { dbHandle, log } = deps;
   const db = dbHandle.db;
   const subscribers = new Map<string, Set<Subscriber>>();
@@ -122,11 +129,12 @@ export function createEventLog(deps: { dbHandle: DbHandle; log: Logger }) {
       await tx
         .insert(sessionEvents)
         .values(stored.map((e) => ({ sessionId, seq: e.id, type: e.type, payload: e.payload as object })));
-      const full = JSON.stringify({ s: sessionId, q: last, e: stored } satisfies Note);
+      const t = Date.now();
+      const full = JSON.stringify({ s: sessionId, q: last, e: stored, t } satisfies Note);
       const note =
         Buffer.byteLength(full, "utf8") <= INLINE_MAX_BYTES
           ? full
-          : JSON.stringify({ s: sessionId, q: last } satisfies Note);
+          : JSON.stringify({ s: sessionId, q: last, t } satisfies Note);
       await dbHandle.notify(CHANNEL, note, tx);
       return stored;
     });
@@ -171,6 +179,7 @@ export function createEventLog(deps: { dbHandle: DbHandle; log: Logger }) {
     } catch {
       return;
     }
+    if (note.t) deps.onFanOutLag?.((Date.now() - note.t) / 1000);
     const subs = subscribers.get(note.s);
     if (!subs) return;
     const ephemeral = note.x;
