@@ -27,7 +27,17 @@ export interface RunningApp {
   port: number;
   http: FastifyInstance;
   services: AppServices;
+  /** Stops at once (tests): running calls are left to their leases. */
   close(): Promise<void>;
+  /**
+   * Stops gracefully (SIGTERM): accepts no new connection, tells connected clients to reconnect
+   * (session sockets close with 1001, tRPC clients get the reconnect notification) — a proxy sends
+   * them to another process, where they resume from their last event id —, finishes requests in
+   * flight, lets running tool calls finish for up to `graceMs` (MCPDECK_SHUTDOWN_GRACE_S) and fails
+   * the rest as interrupted, exactly as if the process had died. Approved calls that had not started
+   * are left to the other processes (or the next start).
+   */
+  shutdown(graceMs?: number): Promise<{ finished: number; interrupted: number }>;
 }
 
 /** Builds and starts the whole API process: database, services, HTTP + WebSocket on one port. */
@@ -58,6 +68,10 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     services.rateLimiter.sweep().catch((error) => log.warn({ err: error }, "rate-limit sweep failed"));
   }, 5 * 60_000);
   sweeper.unref();
+  const release = async () => {
+    await services.pool.closeAll();
+    if (ownsDb) await dbHandle.close();
+  };
   return {
     url: `http://127.0.0.1:${port}`,
     port,
@@ -68,8 +82,21 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       services.statusChecker.stop();
       await services.engine.stop();
       await http.close();
-      await services.pool.closeAll();
-      if (ownsDb) await dbHandle.close();
+      await release();
+    },
+    async shutdown(graceMs = config.shutdownGraceSec * 1000) {
+      clearInterval(sweeper);
+      services.statusChecker.stop();
+      // The listening socket closes first, so a client told to reconnect cannot land here again.
+      const disconnected = new Promise<void>((resolve) => http.server.close(() => resolve()));
+      const drained = services.engine.drain(graceMs);
+      await http.close();
+      const outcome = await drained;
+      // Connections end as their clients answer the close; one that never does is not waited for.
+      await Promise.race([disconnected, new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
+      await services.engine.stop();
+      await release();
+      return outcome;
     },
   };
 }

@@ -19,12 +19,17 @@ async function main() {
     { url: config.publicUrl, database: app.services.dbHandle.kind, mail: app.services.mailer.kind },
     `mcpdeck listening on ${config.publicUrl} (database: ${app.services.dbHandle.kind}, mail: ${app.services.mailer.kind})`,
   );
+  // A second signal (Ctrl-C reaches `pnpm start` and the API both) does not cut the drain short.
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    log.info({ signal }, "shutting down");
-    await app.close();
+    log.info(
+      { signal, graceSec: config.shutdownGraceSec },
+      `stopping (${signal}): no new connections, clients told to reconnect, running tool calls get up to ${config.shutdownGraceSec} s`,
+    );
+    const { finished, interrupted } = await app.shutdown();
+    log.info({ finished, interrupted }, `stopped: ${finished} calls finished, ${interrupted} interrupted`);
     process.exit(0);
   };
   process.on("SIGINT", () => void stop("SIGINT"));

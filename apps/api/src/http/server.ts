@@ -258,8 +258,15 @@ function attachWebSockets(
     keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 5_000 },
   });
   services.metrics.probes.trpcSockets = () => trpcWss.clients.size;
-  // Stopping: clients reconnect at once (to another process) and resume their subscriptions.
-  app.addHook("preClose", async () => trpcHandler.broadcastReconnectNotification());
+  // Stopping: clients reconnect at once (to another process) and resume their subscriptions. A
+  // connection whose client does not answer the close is cut after a moment: it cannot hold the stop.
+  app.addHook("preClose", async () => {
+    trpcHandler.broadcastReconnectNotification();
+    for (const client of trpcWss.clients) client.close(1001, "server restarting");
+    setTimeout(() => {
+      for (const client of trpcWss.clients) client.terminate();
+    }, 3_000).unref();
+  });
 
   app.server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     void routeUpgrade(req, socket, head).catch((error) => {
