@@ -45,7 +45,12 @@ function observations(families: Map<string, MetricFamily>, name: string) {
 
 describe("GET /metrics", () => {
   it("answers only a scraper holding MCPDECK_METRICS_TOKEN, and is off without one", async () => {
-    for (const headers of [{}, { authorization: "Bearer not-the-token" }, { authorization: TOKEN }]) {
+    const attempts: Record<string, string>[] = [
+      {},
+      { authorization: "Bearer not-the-token" },
+      { authorization: TOKEN },
+    ];
+    for (const headers of attempts) {
       const res = await fetch(`${app.url}/metrics`, { headers });
       expect(res.status).toBe(401);
       expect(res.headers.get("www-authenticate")).toMatch(/^Bearer/);
