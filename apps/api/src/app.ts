@@ -72,31 +72,41 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     await services.pool.closeAll();
     if (ownsDb) await dbHandle.close();
   };
+  async function close() {
+    clearInterval(sweeper);
+    services.statusChecker.stop();
+    await services.engine.stop();
+    await http.close();
+    await release();
+  }
+  async function shutdown(graceMs: number) {
+    clearInterval(sweeper);
+    services.statusChecker.stop();
+    // The listening socket closes first, so a client told to reconnect cannot land here again.
+    const disconnected = new Promise<void>((resolve) => http.server.close(() => resolve()));
+    const drained = services.engine.drain(graceMs);
+    await http.close();
+    const outcome = await drained;
+    // Connections end as their clients answer the close; one that never does is not waited for.
+    await Promise.race([disconnected, new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
+    await services.engine.stop();
+    await release();
+    return outcome;
+  }
+  // Either way of stopping runs once; asking again (a test's cleanup after a shutdown) waits for it.
+  let stopping: Promise<{ finished: number; interrupted: number }> | undefined;
   return {
     url: `http://127.0.0.1:${port}`,
     port,
     http,
     services,
     async close() {
-      clearInterval(sweeper);
-      services.statusChecker.stop();
-      await services.engine.stop();
-      await http.close();
-      await release();
+      stopping ??= close().then(() => ({ finished: 0, interrupted: 0 }));
+      await stopping;
     },
-    async shutdown(graceMs = config.shutdownGraceSec * 1000) {
-      clearInterval(sweeper);
-      services.statusChecker.stop();
-      // The listening socket closes first, so a client told to reconnect cannot land here again.
-      const disconnected = new Promise<void>((resolve) => http.server.close(() => resolve()));
-      const drained = services.engine.drain(graceMs);
-      await http.close();
-      const outcome = await drained;
-      // Connections end as their clients answer the close; one that never does is not waited for.
-      await Promise.race([disconnected, new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
-      await services.engine.stop();
-      await release();
-      return outcome;
+    shutdown(graceMs = config.shutdownGraceSec * 1000) {
+      stopping ??= shutdown(graceMs);
+      return stopping;
     },
   };
 }

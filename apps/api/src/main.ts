@@ -28,9 +28,15 @@ async function main() {
       { signal, graceSec: config.shutdownGraceSec },
       `stopping (${signal}): no new connections, clients told to reconnect, running tool calls get up to ${config.shutdownGraceSec} s`,
     );
-    const { finished, interrupted } = await app.shutdown();
-    log.info({ finished, interrupted }, `stopped: ${finished} calls finished, ${interrupted} interrupted`);
-    process.exit(0);
+    try {
+      const { finished, interrupted } = await app.shutdown();
+      log.info({ finished, interrupted }, `stopped: ${finished} calls finished, ${interrupted} interrupted`);
+      process.exit(0);
+    } catch (error) {
+      // Whatever was left running is failed as interrupted by another process once its lease lapses.
+      log.error({ err: error }, "the graceful stop failed; stopping now");
+      process.exit(1);
+    }
   };
   process.on("SIGINT", () => void stop("SIGINT"));
   process.on("SIGTERM", () => void stop("SIGTERM"));
