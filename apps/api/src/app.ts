@@ -27,7 +27,17 @@ export interface RunningApp {
   port: number;
   http: FastifyInstance;
   services: AppServices;
+  /** Stops at once (tests): running calls are left to their leases. */
   close(): Promise<void>;
+  /**
+   * Stops gracefully (SIGTERM): accepts no new connection, tells connected clients to reconnect
+   * (session sockets close with 1001, tRPC clients get the reconnect notification) — a proxy sends
+   * them to another process, where they resume from their last event id —, finishes requests in
+   * flight, lets running tool calls finish for up to `graceMs` (MCPDECK_SHUTDOWN_GRACE_S) and fails
+   * the rest as interrupted, exactly as if the process had died. Approved calls that had not started
+   * are left to the other processes (or the next start).
+   */
+  shutdown(graceMs?: number): Promise<{ finished: number; interrupted: number }>;
 }
 
 /** Builds and starts the whole API process: database, services, HTTP + WebSocket on one port. */
@@ -58,18 +68,45 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     services.rateLimiter.sweep().catch((error) => log.warn({ err: error }, "rate-limit sweep failed"));
   }, 5 * 60_000);
   sweeper.unref();
+  const release = async () => {
+    await services.pool.closeAll();
+    if (ownsDb) await dbHandle.close();
+  };
+  async function close() {
+    clearInterval(sweeper);
+    services.statusChecker.stop();
+    await services.engine.stop();
+    await http.close();
+    await release();
+  }
+  async function shutdown(graceMs: number) {
+    clearInterval(sweeper);
+    services.statusChecker.stop();
+    // The listening socket closes first, so a client told to reconnect cannot land here again.
+    const disconnected = new Promise<void>((resolve) => http.server.close(() => resolve()));
+    const drained = services.engine.drain(graceMs);
+    await http.close();
+    const outcome = await drained;
+    // Connections end as their clients answer the close; one that never does is not waited for.
+    await Promise.race([disconnected, new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
+    await services.engine.stop();
+    await release();
+    return outcome;
+  }
+  // Either way of stopping runs once; asking again (a test's cleanup after a shutdown) waits for it.
+  let stopping: Promise<{ finished: number; interrupted: number }> | undefined;
   return {
     url: `http://127.0.0.1:${port}`,
     port,
     http,
     services,
     async close() {
-      clearInterval(sweeper);
-      services.statusChecker.stop();
-      await services.engine.stop();
-      await http.close();
-      await services.pool.closeAll();
-      if (ownsDb) await dbHandle.close();
+      stopping ??= close().then(() => ({ finished: 0, interrupted: 0 }));
+      await stopping;
+    },
+    shutdown(graceMs = config.shutdownGraceSec * 1000) {
+      stopping ??= shutdown(graceMs);
+      return stopping;
     },
   };
 }

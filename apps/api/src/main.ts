@@ -19,13 +19,24 @@ async function main() {
     { url: config.publicUrl, database: app.services.dbHandle.kind, mail: app.services.mailer.kind },
     `mcpdeck listening on ${config.publicUrl} (database: ${app.services.dbHandle.kind}, mail: ${app.services.mailer.kind})`,
   );
+  // A second signal (Ctrl-C reaches `pnpm start` and the API both) does not cut the drain short.
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    log.info({ signal }, "shutting down");
-    await app.close();
-    process.exit(0);
+    log.info(
+      { signal, graceSec: config.shutdownGraceSec },
+      `stopping (${signal}): no new connections, clients told to reconnect, running tool calls get up to ${config.shutdownGraceSec} s`,
+    );
+    try {
+      const { finished, interrupted } = await app.shutdown();
+      log.info({ finished, interrupted }, `stopped: ${finished} calls finished, ${interrupted} interrupted`);
+      process.exit(0);
+    } catch (error) {
+      // Whatever was left running is failed as interrupted by another process once its lease lapses.
+      log.error({ err: error }, "the graceful stop failed; stopping now");
+      process.exit(1);
+    }
   };
   process.on("SIGINT", () => void stop("SIGINT"));
   process.on("SIGTERM", () => void stop("SIGTERM"));

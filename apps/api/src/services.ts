@@ -99,7 +99,7 @@ export function createServices(opts: {
     tokens,
     notify: dbHandle.notify,
     onMailFailure: (error, to) => {
-      metrics.inc("mail_send_failures_total");
+      metrics.mailFailure();
       log.error(
         {
           err: { message: error instanceof Error ? error.message : String(error) },
@@ -135,7 +135,7 @@ export function createServices(opts: {
     intervalSec: config.statusIntervalSec,
     log,
   });
-  const events = createEventLog({ dbHandle, log });
+  const events = createEventLog({ dbHandle, log, onFanOutLag: metrics.fanOutLag });
   const sessionStore = createSessionStore({ db, clock });
   const artifacts = createArtifactService({
     db,
@@ -162,7 +162,10 @@ export function createServices(opts: {
     planner,
     sampler,
     config: config.sessions,
+    onCallEnded: metrics.toolCall,
   });
+  metrics.probes.runningCalls = engine.runningCalls;
+  metrics.probes.poolSize = () => pool.stats().size;
   if (config.demoMcpUrl) {
     const demoUrl = config.demoMcpUrl;
     onUserCreated.push((userId, tx) => registerDemoServer(tx, clock, userId, demoUrl));

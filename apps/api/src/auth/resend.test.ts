@@ -17,6 +17,7 @@ let app: TestApp;
 const logLines: string[] = [];
 let n = 0;
 const freshEmail = (label: string) => `${label}-${++n}@example.net`;
+const METRICS_TOKEN = "metrics-token-for-the-resend-test-0123456789";
 
 beforeAll(async () => {
   resend = await startResendStandIn();
@@ -27,6 +28,7 @@ beforeAll(async () => {
       RESEND_BASE_URL: resend.url,
       MCPDECK_RATE_LIMIT_AUTH: "1000000",
       MCPDECK_RATE_LIMIT_API: "1000000",
+      MCPDECK_METRICS_TOKEN: METRICS_TOKEN,
     },
     logger: createLogger("info", { write: (line: string) => void logLines.push(line) }),
   });
@@ -51,7 +53,7 @@ async function mailFor(email: string) {
 const asWholeNumber = (code: string) => new RegExp(`(?<!\\d)${code}(?!\\d)`);
 
 async function metric(name: string): Promise<number> {
-  const res = await app.request("GET", "/api/v1/metrics");
+  const res = await app.request("GET", "/metrics", { token: METRICS_TOKEN });
   expect(res.status).toBe(200);
   const line = String(res.body)
     .split("\n")

@@ -42,6 +42,8 @@ const production = () => {
     MCPDECK_ENCRYPTION_KEYS: keys.encryption_keys,
     MCPDECK_HMAC_SECRET: keys.hmac_secret,
     MCPDECK_DATA_DIR: tempDir(),
+    DATABASE_URL: "postgres://mcpdeck:secret-password@db.internal:5432/mcpdeck",
+    PUBLIC_URL: "https://deck.example.com",
   };
 };
 
@@ -156,6 +158,69 @@ describe("loadConfig", () => {
     expect(config.keys.encryptionKeys.map((k) => k.kid)).toEqual(["k1"]);
     expect(config.mail.devOutbox).toBe(false);
     expect(existsSync(join(env.MCPDECK_DATA_DIR, "keys.json"))).toBe(false);
+  });
+
+  it("refuses each missing production key in one line naming it", () => {
+    for (const variable of ["MCPDECK_JWT_PRIVATE_KEY", "MCPDECK_ENCRYPTION_KEYS", "MCPDECK_HMAC_SECRET"]) {
+      const { [variable as "MCPDECK_HMAC_SECRET"]: _, ...without } = production();
+      const error = configError(() => loadConfig(without));
+      expectOneLineNaming(error, variable);
+      expect(error.message).toMatch(/required when NODE_ENV=production/);
+    }
+  });
+
+  it("refuses production without DATABASE_URL (the embedded database is for development)", () => {
+    const { DATABASE_URL: _, ...without } = production();
+    const error = configError(() => loadConfig(without));
+    expectOneLineNaming(error, "DATABASE_URL");
+    expect(error.message).toMatch(/required when NODE_ENV=production/);
+    expect(existsSync(join(without.MCPDECK_DATA_DIR, "pgdata"))).toBe(false);
+  });
+
+  it("refuses production without PUBLIC_URL, or with plain http on a host other than this machine", () => {
+    const { PUBLIC_URL: _, ...without } = production();
+    expectOneLineNaming(
+      configError(() => loadConfig(without)),
+      "PUBLIC_URL",
+    );
+    for (const url of [
+      "http://deck.example.com",
+      "http://10.1.2.3:3000",
+      "http://[2001:db8::1]/",
+      "ftp://x.y",
+    ]) {
+      const error = configError(() => loadConfig({ ...production(), PUBLIC_URL: url }));
+      expectOneLineNaming(error, "PUBLIC_URL");
+      expect(error.message).toMatch(/https:\/\//);
+    }
+    // Plain http stays possible on the machine itself (a trial run, a proxy on the same host).
+    for (const url of [
+      "http://localhost:3000",
+      "http://127.0.0.1:8080",
+      "http://[::1]:3000",
+      "http://app.localhost",
+    ])
+      expect(loadConfig({ ...production(), PUBLIC_URL: url }).publicUrl).toBe(url);
+    expect(loadConfig(production()).publicUrl).toBe("https://deck.example.com");
+  });
+
+  it("reads the shutdown grace and the metrics token, and refuses a short token without echoing it", () => {
+    const dir = tempDir();
+    expect(loadConfig({ MCPDECK_DATA_DIR: dir })).toMatchObject({ shutdownGraceSec: 25 });
+    expect(loadConfig({ MCPDECK_DATA_DIR: dir }).metricsToken).toBeUndefined();
+    const token = "m".repeat(40);
+    expect(
+      loadConfig({ MCPDECK_DATA_DIR: dir, MCPDECK_SHUTDOWN_GRACE_S: "5", MCPDECK_METRICS_TOKEN: token }),
+    ).toMatchObject({ shutdownGraceSec: 5, metricsToken: token });
+    const error = configError(() =>
+      loadConfig({ MCPDECK_DATA_DIR: dir, MCPDECK_METRICS_TOKEN: "short-secret" }),
+    );
+    expectOneLineNaming(error, "MCPDECK_METRICS_TOKEN");
+    expect(error.message).not.toContain("short-secret");
+    expectOneLineNaming(
+      configError(() => loadConfig({ MCPDECK_DATA_DIR: dir, MCPDECK_SHUTDOWN_GRACE_S: "soon" })),
+      "MCPDECK_SHUTDOWN_GRACE_S",
+    );
   });
 
   it("refuses a JWT key that is not Ed25519 PKCS#8", () => {

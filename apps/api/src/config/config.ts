@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import { type Env, LLM_KEY_VARIABLES, type LlmProvider, parseEnv } from "./env.js";
 import { type Keys, loadKeys } from "./keys.js";
+import { checkProductionSettings } from "./production.js";
 
 export interface Config {
   env: Env["NODE_ENV"];
@@ -31,6 +32,10 @@ export interface Config {
     socketMessagesPerMin: number;
   };
   artifacts: { storage: "db" | "file"; maxBytes: number };
+  /** On SIGTERM, how long running tool calls may take to finish before they are interrupted. */
+  shutdownGraceSec: number;
+  /** Bearer token that `/metrics` asks for; absent: `/metrics` is off. */
+  metricsToken?: string;
   /** The model that plans requests; absent: the built-in offline planner. */
   llm?: LlmConfig;
 }
@@ -72,6 +77,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const port = env.PORT;
   const publicUrl = (env.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/$/, "");
   const llm = llmConfig(env);
+  const keys = loadKeys(env);
+  if (production) checkProductionSettings(env);
   return {
     env: env.NODE_ENV,
     production,
@@ -105,7 +112,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
         ? {}
         : { demoMcpUrl: "http://127.0.0.1:3001/mcp" }),
     ...(env.MCPDECK_WEB_DIST ? { webDist: resolve(env.MCPDECK_WEB_DIST) } : {}),
-    keys: loadKeys(env),
+    keys,
     sessions: {
       leaseSec: env.MCPDECK_NODE_LEASE_S,
       inputTimeoutSec: env.MCPDECK_INPUT_TIMEOUT_S,
@@ -115,6 +122,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       socketMessagesPerMin: env.MCPDECK_WS_MESSAGES_PER_MIN,
     },
     artifacts: { storage: env.MCPDECK_ARTIFACT_STORAGE, maxBytes: env.MCPDECK_ARTIFACT_MAX_MB * 1024 * 1024 },
+    shutdownGraceSec: env.MCPDECK_SHUTDOWN_GRACE_S,
+    ...(env.MCPDECK_METRICS_TOKEN ? { metricsToken: env.MCPDECK_METRICS_TOKEN } : {}),
     ...(llm ? { llm } : {}),
   };
 }

@@ -127,6 +127,14 @@ const EnvSchema = z
     MCPDECK_ARTIFACT_STORAGE: z.enum(["db", "file"], { message: "must be db or file" }).default("db"),
     MCPDECK_ARTIFACT_MAX_MB: int(50, 1, 2048),
     MCPDECK_WS_MESSAGES_PER_MIN: int(120, 1, 1_000_000),
+    MCPDECK_SHUTDOWN_GRACE_S: int(25, 0, 3600),
+    MCPDECK_METRICS_TOKEN: z
+      .string()
+      .optional()
+      .refine(
+        (v) => !v || /^[\x21-\x7e]{32,}$/.test(v),
+        "must be at least 32 printable characters without spaces (e.g. openssl rand -hex 32)",
+      ),
     LLM_PROVIDER: z.enum(LLM_PROVIDERS, { message: `must be one of ${LLM_PROVIDERS.join(", ")}` }).optional(),
     LLM_MODEL: z.string().optional(),
     LLM_BASE_URL: url("an absolute http(s) URL such as http://127.0.0.1:11434/v1").refine(

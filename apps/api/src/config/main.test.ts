@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { generateKeyMaterial } from "./keys.js";
 
 const apiDir = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -45,6 +46,39 @@ describe("the mcpdeck process", () => {
       expect(lines[0]).toMatch(/PORT/);
       expect(lines[0]).toMatch(/^mcpdeck: Invalid configuration: PORT must be an integer/);
       expect(stdout).toBe("");
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it("refuses a production start without a key, DATABASE_URL or an https PUBLIC_URL, in one line naming it", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "mcpdeck-main-"));
+    const keys = generateKeyMaterial("k1");
+    const complete = {
+      NODE_ENV: "production",
+      MCPDECK_DATA_DIR: dataDir,
+      MCPDECK_JWT_PRIVATE_KEY: keys.jwt_private_key,
+      MCPDECK_ENCRYPTION_KEYS: keys.encryption_keys,
+      MCPDECK_HMAC_SECRET: keys.hmac_secret,
+      DATABASE_URL: "postgres://mcpdeck@127.0.0.1:1/never-reached",
+      PUBLIC_URL: "https://deck.example.com",
+    };
+    const without = (name: keyof typeof complete) =>
+      Object.fromEntries(Object.entries(complete).filter(([k]) => k !== name));
+    try {
+      const cases: [Record<string, string>, string][] = [
+        [without("MCPDECK_ENCRYPTION_KEYS"), "MCPDECK_ENCRYPTION_KEYS"],
+        [without("DATABASE_URL"), "DATABASE_URL"],
+        [{ ...complete, PUBLIC_URL: "http://deck.example.com" }, "PUBLIC_URL"],
+      ];
+      const runs = await Promise.all(cases.map(([env]) => runMain(env)));
+      runs.forEach(({ code, stdout, stderr }, i) => {
+        expect(code).toBe(1);
+        const lines = stderr.split("\n").filter((l) => l.trim() !== "");
+        expect(lines, stderr).toHaveLength(1);
+        expect(lines[0]).toMatch(new RegExp(`^mcpdeck: Invalid configuration: ${cases[i]![1]} `));
+        expect(stdout).toBe("");
+      });
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }

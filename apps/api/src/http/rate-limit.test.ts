@@ -309,7 +309,7 @@ describe("the same limit on every transport", () => {
       socket.close();
     }
     expect(outcomes).toEqual(["sent", "sent", ...Array(8).fill("RATE_LIMITED")]);
-    expect(app.services.metrics.get("rate_limited_total")).toBe(8);
+    expect(await app.services.metrics.total("mcpdeck_rate_limited_total")).toBe(8);
   });
 });
 
@@ -328,8 +328,8 @@ describe("when the counters cannot be reached", () => {
     const caller = { services: { rateLimits }, clientIp: "127.0.0.1", response: { headers: {} } };
     for (let i = 0; i < 3; i++) await expect(enforceRateLimit(caller, "api")).resolves.toBeUndefined();
     expect(caller.response.headers).toEqual({});
-    expect(metrics.get("rate_limit_errors_total")).toBe(3);
-    expect(metrics.get("rate_limited_total")).toBe(0);
+    expect(await metrics.total("mcpdeck_rate_limit_errors_total")).toBe(3);
+    expect(await metrics.total("mcpdeck_rate_limited_total")).toBe(0);
     expect(warnings).toEqual(["rate limiter unavailable: requests pass unlimited"]);
   });
 });

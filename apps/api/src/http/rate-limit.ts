@@ -119,10 +119,10 @@ export function createRateLimits(deps: {
       const limit = bucket === "auth" ? limits.authPerMin : limits.apiPerMin;
       try {
         const result = await limiter.consume(`${bucket}:${clientIp}`, limit, 60);
-        if (!result.allowed) metrics.inc("rate_limited_total");
+        if (!result.allowed) metrics.rateLimited(bucket);
         return result;
       } catch (error) {
-        metrics.inc("rate_limit_errors_total");
+        metrics.rateLimitError();
         const now = Date.now();
         if (now - lastFailureLog > 10_000) {
           lastFailureLog = now;

@@ -5,7 +5,7 @@ import cors from "@fastify/cors";
 import fastifyStatic from "@fastify/static";
 import { WS_MAX_MESSAGE_BYTES } from "@mcpdeck/contracts";
 import { fastifyTRPCPlugin } from "@trpc/server/adapters/fastify";
-import { getWSConnectionHandler } from "@trpc/server/adapters/ws";
+import { applyWSSHandler } from "@trpc/server/adapters/ws";
 import Fastify, {
   type FastifyInstance,
   type FastifyReply,
@@ -24,6 +24,7 @@ import { createSessionSocket } from "../sessions/socket.js";
 import { compileTrustProxy } from "./client-ip.js";
 import { webContentSecurityPolicy } from "./content-security-policy.js";
 import { type BuildContext, createContextBuilder } from "./context.js";
+import { registerMetricsRoute } from "./metrics-route.js";
 import { registerRestFacade } from "./rest.js";
 import { refuseUpgrade } from "./upgrade.js";
 
@@ -74,6 +75,7 @@ export async function buildHttpServer(services: AppServices) {
   }) as unknown as FastifyInstance;
 
   app.addHook("onResponse", async (req, reply) => {
+    services.metrics.request(req.method, req.routeOptions.url, reply.statusCode, reply.elapsedTime / 1000);
     if (reply.statusCode >= 500)
       log.error(
         { method: req.method, url: req.url.split("?")[0], status: reply.statusCode },
@@ -189,10 +191,8 @@ export async function buildHttpServer(services: AppServices) {
   await app.register(async (plain) => {
     plain.addHook("onRequest", limitPlainRequest);
     plain.get(`${API_PREFIX}/openapi.json`, async () => openApiDocument);
-    plain.get(`${API_PREFIX}/metrics`, async (_req, reply) =>
-      reply.type("text/plain; version=0.0.4").send(services.metrics.render()),
-    );
   });
+  registerMetricsRoute(app, services);
   // Never limited: load balancers and monitors poll it.
   app.get("/healthz", async (_req, reply) => {
     const health = await services.health.check();
@@ -216,6 +216,7 @@ export async function buildHttpServer(services: AppServices) {
 
   const sessionSocket = createSessionSocket({ services, buildContext, router: appRouter, log });
   await sessionSocket.start();
+  services.metrics.probes.sessionSockets = sessionSocket.connections;
   app.addHook("preClose", async () => {
     await sessionSocket.close();
   });
@@ -251,7 +252,7 @@ function attachWebSockets(
   wsRoutes?: UpgradeHandler,
 ) {
   const trpcWss = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_MESSAGE_BYTES });
-  const trpcHandler = getWSConnectionHandler({
+  const trpcHandler = applyWSSHandler({
     wss: trpcWss,
     router: appRouter,
     createContext: ({ req, info }) => {
@@ -260,7 +261,16 @@ function attachWebSockets(
     },
     keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 5_000 },
   });
-  trpcWss.on("connection", trpcHandler);
+  services.metrics.probes.trpcSockets = () => trpcWss.clients.size;
+  // Stopping: clients reconnect at once (to another process) and resume their subscriptions. A
+  // connection whose client does not answer the close is cut after a moment: it cannot hold the stop.
+  app.addHook("preClose", async () => {
+    trpcHandler.broadcastReconnectNotification();
+    for (const client of trpcWss.clients) client.close(1001, "server restarting");
+    setTimeout(() => {
+      for (const client of trpcWss.clients) client.terminate();
+    }, 3_000).unref();
+  });
 
   app.server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     void routeUpgrade(req, socket, head).catch((error) => {

@@ -11,12 +11,13 @@ import {
   taskNodes,
   withTransaction,
 } from "@mcpdeck/db";
-import { and, asc, desc, eq, getTableColumns, inArray, isNull, lt, sql } from "drizzle-orm";
+import { and, asc, desc, eq, getTableColumns, inArray, isNull, lt, type SQL, sql } from "drizzle-orm";
 import type { z } from "zod";
 import type { ArtifactService } from "../artifacts/service.js";
 import type { Clock } from "../clock.js";
 import { AppError } from "../errors.js";
 import type { Logger } from "../logger.js";
+import type { ToolCallOutcome } from "../metrics.js";
 import type { ServerRow } from "../servers/service.js";
 import { COMMAND_HELP, parseCommand, REFERENCE_HELP } from "./commands.js";
 import type { EventLog, NewSessionEvent } from "./events.js";
@@ -84,7 +85,9 @@ const INTERRUPTED =
   "Interrupted: the process running this call stopped before it finished. It was not retried, because the tool may already have acted.";
 const CONVERSATION_TURNS = 50;
 
-type Command = { t: "cancel"; k: string } | { t: "input"; k: string; r: string };
+type Command = { t: "cancel"; k: string } | { t: "input"; k: string; r: string } | { t: "kick"; g: string };
+/** Why a stopping process aborts the calls still running at the end of its grace period. */
+const STOPPING = new Error("the process is stopping");
 
 interface LocalRun {
   sessionId: string;
@@ -137,6 +140,8 @@ export function createSessionEngine(deps: {
   planner: Planner;
   sampler?: Sampler | undefined;
   config: EngineConfig;
+  /** Told how each call this process ran ended (metrics). */
+  onCallEnded?: (outcome: ToolCallOutcome, seconds: number) => void;
 }) {
   const { db, dbHandle, clock, log, events, tools, config } = deps;
   const runnerId = newId();
@@ -147,6 +152,8 @@ export function createSessionEngine(deps: {
   const timers: NodeJS.Timeout[] = [];
   let unlisten: (() => Promise<void>) | undefined;
   let stopped = false;
+  /** Calls this process runs, until their outcome is stored and their graph moved on. */
+  const executing = new Set<Promise<void>>();
 
   const now = () => clock.now();
   const iso = () => now().toISOString();
@@ -446,7 +453,7 @@ export function createSessionEngine(deps: {
       releaseSlot(node.sessionId);
       return false;
     }
-    void execute(running, started.server);
+    track(execute(running, started.server));
     return true;
   }
 
@@ -703,7 +710,7 @@ export function createSessionEngine(deps: {
    * slots allow), and posts the summary once everything has ended.
    */
   async function advance(graphId: string): Promise<void> {
-    if (stopped) return;
+    if (stopped) return handOff(graphId);
     for (let round = 0; round < 100; round++) {
       // With the server the calls go to: read now, so they go out with the settings in force.
       const rows = await db
@@ -753,7 +760,7 @@ export function createSessionEngine(deps: {
         );
         const mine = new Set(claimed.map((r) => r.nodeId));
         for (const node of batch) if (!mine.has(node.nodeId)) releaseSlot(node.sessionId);
-        for (const row of claimed) void execute(row, rows[0]!.server);
+        for (const row of claimed) track(execute(row, rows[0]!.server));
       }
       if (nodes.every((n) => TERMINAL.has(n.status))) {
         proposals.delete(graphId);
@@ -872,7 +879,8 @@ export function createSessionEngine(deps: {
           }
         : { status: "succeeded", result: captured.stored, preview: captured.preview };
     } catch (error) {
-      if (run.controller.signal.aborted)
+      if (run.controller.signal.reason === STOPPING) outcome = { status: "failed", error: INTERRUPTED };
+      else if (run.controller.signal.aborted)
         outcome = { status: "cancelled", error: "Stopped before it finished." };
       else outcome = { status: "failed", error: messageOf(error) };
     } finally {
@@ -880,6 +888,7 @@ export function createSessionEngine(deps: {
     }
     await pump.flush();
     const ms = now().getTime() - started;
+    deps.onCallEnded?.(outcome.error === INTERRUPTED ? "interrupted" : outcome.status, ms / 1000);
     await transition(
       [row],
       ["running", "awaiting_input"],
@@ -1025,6 +1034,10 @@ export function createSessionEngine(deps: {
     try {
       command = JSON.parse(payload) as Command;
     } catch {
+      return;
+    }
+    if (command.t === "kick") {
+      if (!stopped) await kick(command.g);
       return;
     }
     const run = local.get(command.k);
@@ -1289,15 +1302,30 @@ export function createSessionEngine(deps: {
    * starts approved nodes nobody is running — after a restart, or when their process is gone.
    */
   async function recover() {
+    if (stopped) return;
+    const interrupted = await interrupt(lt(taskNodes.leaseUntil, now()));
+    const graphs = new Set(interrupted.map((r) => r.graphId));
+    const approved = await db
+      .selectDistinct({ graphId: taskNodes.graphId })
+      .from(taskNodes)
+      .where(eq(taskNodes.status, "approved"))
+      .limit(200);
+    for (const g of approved) graphs.add(g.graphId);
+    for (const graphId of graphs) await kick(graphId);
+  }
+
+  /**
+   * Fails the running calls `which` selects as interrupted, announcing each (in the same transaction)
+   * and cancelling its open input requests: what a process's death leaves behind (lease expired) or
+   * a stopping process's calls that outlived its grace period — the same outcome either way.
+   */
+  async function interrupt(which: SQL): Promise<NodeRow[]> {
     const cutoff = now();
-    // Failing them and announcing it commit together, like every other state change.
     const interrupted = await withTransaction(db, async (tx) => {
       const rows = await tx
         .update(taskNodes)
         .set({ status: "failed", error: INTERRUPTED, finishedAt: cutoff, runnerId: null, leaseUntil: null })
-        .where(
-          and(inArray(taskNodes.status, ["running", "awaiting_input"]), lt(taskNodes.leaseUntil, cutoff)),
-        )
+        .where(and(inArray(taskNodes.status, ["running", "awaiting_input"]), which))
         .returning();
       for (const row of rows) {
         await events.append(
@@ -1321,14 +1349,24 @@ export function createSessionEngine(deps: {
         );
       for (const request of open) await resolveInput(request, "cancel");
     }
-    const graphs = new Set(interrupted.map((r) => r.graphId));
-    const approved = await db
-      .selectDistinct({ graphId: taskNodes.graphId })
-      .from(taskNodes)
-      .where(eq(taskNodes.status, "approved"))
-      .limit(200);
-    for (const g of approved) graphs.add(g.graphId);
-    for (const graphId of graphs) await kick(graphId);
+    return interrupted;
+  }
+
+  /** Holds a running call until its outcome is stored, so a stopping process can wait for it. */
+  function track(call: Promise<void>) {
+    executing.add(call);
+    void call.finally(() => executing.delete(call));
+  }
+
+  /**
+   * A stopping process moves nothing forward itself: it asks the others to (any of them may claim
+   * what is approved, post a summary, skip what can no longer run). Without another process, the
+   * next start's recovery does it.
+   */
+  async function handOff(graphId: string): Promise<void> {
+    await dbHandle
+      .notify(COMMANDS_CHANNEL, JSON.stringify({ t: "kick", g: graphId } satisfies Command))
+      .catch((error) => log.debug({ err: error, graphId }, "could not hand a graph over"));
   }
 
   function every(ms: number, task: () => Promise<unknown>, what: string) {
@@ -1381,9 +1419,28 @@ export function createSessionEngine(deps: {
       for (const timer of timers) clearInterval(timer);
       await unlisten?.();
     },
-    /** Stops this process's running calls now (tests; shutdown). */
-    abortAll() {
-      for (const run of local.values()) run.controller.abort(new Error("the process is stopping"));
+    /**
+     * Graceful stop: claims nothing more (other processes take over the graphs), lets running calls
+     * finish for up to `graceMs`, then fails the rest as interrupted — as if the process had died —
+     * and aborts them. Resolves once their outcomes are stored (or, for a call that ignores its
+     * abort, after a few seconds more: its lease then lapses and another process fails it). Leases
+     * are renewed meanwhile; `stop()` follows.
+     */
+    async drain(graceMs: number): Promise<{ finished: number; interrupted: number }> {
+      stopped = true;
+      const running = executing.size;
+      const settled = (ms: number) =>
+        Promise.race([
+          Promise.allSettled([...executing]),
+          new Promise((resolve) => setTimeout(resolve, ms).unref()),
+        ]);
+      await settled(graceMs);
+      if (executing.size === 0) return { finished: running, interrupted: 0 };
+      const interrupted = await interrupt(eq(taskNodes.runnerId, runnerId));
+      for (const run of local.values()) run.controller.abort(STOPPING);
+      await settled(5_000);
+      for (const graphId of new Set(interrupted.map((r) => r.graphId))) await handOff(graphId);
+      return { finished: running - interrupted.length, interrupted: interrupted.length };
     },
   };
 }

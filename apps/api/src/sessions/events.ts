@@ -36,6 +36,8 @@ interface Note {
   e?: NewSessionEvent[];
   /** An ephemeral event: delivered to whoever listens now, never stored (see `broadcast`). */
   x?: NewSessionEvent;
+  /** When the events were written (ms since the epoch): the fan-out lag is measured from it. */
+  t?: number;
 }
 
 export interface EventSubscription {
@@ -84,7 +86,12 @@ export function compactHistory(
 const numbered = (last: number, events: readonly NewSessionEvent[]) =>
   events.map((e, i) => ({ ...e, id: last - events.length + 1 + i }) as SessionEvent);
 
-export function createEventLog(deps: { dbHandle: DbHandle; log: Logger }) {
+export function createEventLog(deps: {
+  dbHandle: DbHandle;
+  log: Logger;
+  /** Told, for each notification of stored events, how long it took to reach this process (metrics). */
+  onFanOutLag?: (seconds: number) => void;
+}) {
   const { dbHandle, log } = deps;
   const db = dbHandle.db;
   const subscribers = new Map<string, Set<Subscriber>>();
@@ -175,7 +182,7 @@ export function createEventLog(deps: { dbHandle: DbHandle; log: Logger }) {
     const list = JSON.stringify(
       events.map(({ node, event }) => ({ node, type: event.type, payload: event.payload })),
     );
-    const head = `{"s":${JSON.stringify(sessionId)},"q":`;
+    const head = `{"s":${JSON.stringify(sessionId)},"t":${Date.now()},"q":`;
     const inline = `,"e":${JSON.stringify(events.map(({ event }) => event))}}`;
     const tail = Buffer.byteLength(head + inline, "utf8") + 16 <= INLINE_MAX_BYTES ? inline : "}";
     // Sent on commit; the events ride along only when every one of them was written.
@@ -252,6 +259,7 @@ export function createEventLog(deps: { dbHandle: DbHandle; log: Logger }) {
     } catch {
       return;
     }
+    if (note.t) deps.onFanOutLag?.((Date.now() - note.t) / 1000);
     const subs = subscribers.get(note.s);
     if (!subs) return;
     const ephemeral = note.x;

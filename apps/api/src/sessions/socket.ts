@@ -352,6 +352,10 @@ export function createSessionSocket(deps: {
       await unlistenRevocations?.();
       await unlistenStatus?.();
       for (const ws of wss.clients) ws.close(CLOSE.goingAway, "server restarting");
+      // A client that does not answer the close cannot hold the process's stop.
+      setTimeout(() => {
+        for (const ws of wss.clients) ws.terminate();
+      }, 3_000).unref();
       wss.close();
     },
     connections: () => wss.clients.size,
