@@ -44,6 +44,7 @@ const production = () => {
     MCPDECK_DATA_DIR: tempDir(),
     DATABASE_URL: "postgres://mcpdeck:secret-password@db.internal:5432/mcpdeck",
     PUBLIC_URL: "https://deck.example.com",
+    RESEND_API_KEY: "re_never_used",
   };
 };
 
@@ -175,6 +176,18 @@ describe("loadConfig", () => {
     expectOneLineNaming(error, "DATABASE_URL");
     expect(error.message).toMatch(/required when NODE_ENV=production/);
     expect(existsSync(join(without.MCPDECK_DATA_DIR, "pgdata"))).toBe(false);
+  });
+
+  it("refuses production without a mail provider, since sign-in codes would only reach the log, unless that is accepted", () => {
+    const { RESEND_API_KEY: _, ...without } = production();
+    const error = configError(() => loadConfig(without));
+    expectOneLineNaming(error, "RESEND_API_KEY");
+    expect(error.message).toMatch(/MCPDECK_LOG_SIGN_IN_CODES=true/);
+    const accepted = loadConfig({ ...without, MCPDECK_LOG_SIGN_IN_CODES: "true" });
+    expect(accepted.production).toBe(true);
+    expect(accepted.mail.resendApiKey).toBeUndefined();
+    expect(accepted.mail.devOutbox).toBe(false);
+    expect(loadConfig(production()).mail.resendApiKey).toBe("re_never_used");
   });
 
   it("refuses production without PUBLIC_URL, or with plain http on a host other than this machine", () => {

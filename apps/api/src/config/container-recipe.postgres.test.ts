@@ -262,16 +262,18 @@ describe("the container recipe (Dockerfile), replayed in a clean directory", () 
     expect(existsSync(join(repoRoot, "deploy/Caddyfile"))).toBe(true);
   });
 
-  it("refuses to start without a key, DATABASE_URL or an https PUBLIC_URL, in one line naming it", async () => {
+  it("refuses to start without a key, DATABASE_URL, an https PUBLIC_URL or a mail provider, in one line naming it", async () => {
     const complete = {
       ...generatedKeys(),
       DATABASE_URL: databaseUrl,
       PUBLIC_URL: "https://deck.example.com",
+      RESEND_API_KEY: "re_never_used",
     };
     const cases: [Record<string, string>, string][] = [
       [{ ...complete, MCPDECK_HMAC_SECRET: "" }, "MCPDECK_HMAC_SECRET"],
       [{ ...complete, DATABASE_URL: "" }, "DATABASE_URL"],
       [{ ...complete, PUBLIC_URL: "http://deck.example.com" }, "PUBLIC_URL"],
+      [{ ...complete, RESEND_API_KEY: "" }, "RESEND_API_KEY"],
     ];
     for (const [env, variable] of cases) {
       const started = startImage(env);
@@ -301,6 +303,8 @@ describe("the container recipe (Dockerfile), replayed in a clean directory", () 
         HOST: "127.0.0.1",
         DATABASE_URL: databaseUrl,
         PUBLIC_URL: `http://127.0.0.1:${port}`,
+        // No mail is sent here: accept the log mailer explicitly, as a private deployment may.
+        MCPDECK_LOG_SIGN_IN_CODES: "true",
         LOG_LEVEL: "info",
       },
       stdio: ["ignore", "pipe", "pipe"],

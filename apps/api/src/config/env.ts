@@ -119,6 +119,7 @@ const EnvSchema = z
     MCPDECK_DEMO_MCP_URL: z.string().optional(),
     MCPDECK_WEB_DIST: z.string().optional(),
     MCPDECK_DEV_OUTBOX: bool(true),
+    MCPDECK_LOG_SIGN_IN_CODES: bool(false),
     MCPDECK_NODE_LEASE_S: int(30, 2, 3600),
     MCPDECK_INPUT_TIMEOUT_S: int(600, 1, 86_400),
     MCPDECK_CALL_MAX_S: int(3600, 1, 7 * 86_400),

@@ -51,7 +51,7 @@ describe("the mcpdeck process", () => {
     }
   });
 
-  it("refuses a production start without a key, DATABASE_URL or an https PUBLIC_URL, in one line naming it", async () => {
+  it("refuses a production start without a key, DATABASE_URL, an https PUBLIC_URL or a mail provider, in one line naming it", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "mcpdeck-main-"));
     const keys = generateKeyMaterial("k1");
     const complete = {
@@ -62,6 +62,7 @@ describe("the mcpdeck process", () => {
       MCPDECK_HMAC_SECRET: keys.hmac_secret,
       DATABASE_URL: "postgres://mcpdeck@127.0.0.1:1/never-reached",
       PUBLIC_URL: "https://deck.example.com",
+      RESEND_API_KEY: "re_never_used",
     };
     const without = (name: keyof typeof complete) =>
       Object.fromEntries(Object.entries(complete).filter(([k]) => k !== name));
@@ -69,6 +70,7 @@ describe("the mcpdeck process", () => {
       const cases: [Record<string, string>, string][] = [
         [without("MCPDECK_ENCRYPTION_KEYS"), "MCPDECK_ENCRYPTION_KEYS"],
         [without("DATABASE_URL"), "DATABASE_URL"],
+        [without("RESEND_API_KEY"), "RESEND_API_KEY"],
         [{ ...complete, PUBLIC_URL: "http://deck.example.com" }, "PUBLIC_URL"],
       ];
       const runs = await Promise.all(cases.map(([env]) => runMain(env)));

@@ -32,4 +32,8 @@ export function checkProductionSettings(env: Env): void {
     refuse(
       `PUBLIC_URL must be https:// when NODE_ENV=production (got http://${url.host}): sign-in codes, tokens and the refresh cookie would cross the network in clear; plain http is only for localhost`,
     );
+  if (!env.RESEND_API_KEY && !env.MCPDECK_LOG_SIGN_IN_CODES)
+    refuse(
+      "RESEND_API_KEY is required when NODE_ENV=production: without it sign-in codes are not mailed but written to the server log (set MCPDECK_LOG_SIGN_IN_CODES=true to accept that on a private deployment)",
+    );
 }
