@@ -2,6 +2,7 @@ import * as z from "zod";
 import { datasetRange, getSignupDataset, PLANS, querySignups, type Signup } from "../dataset.js";
 import { parseDateRange } from "../dates.js";
 import { COLORS, toolIcon } from "../icons.js";
+import { countryCode } from "./filters.js";
 import { defineTool, sleep, toolError } from "./types.js";
 
 const CHUNKS = 5;
@@ -32,11 +33,7 @@ export const exportSignupsTool = defineTool({
       .string()
       .optional()
       .describe("Inclusive end, ISO 8601 (YYYY-MM-DD). Defaults to the dataset end."),
-    country: z
-      .string()
-      .regex(/^[A-Za-z]{2}$/, "country must be a 2-letter ISO 3166-1 alpha-2 code")
-      .optional()
-      .describe("Only signups from this ISO 3166-1 alpha-2 country."),
+    country: countryCode().optional().describe("Only signups from this ISO 3166-1 alpha-2 country."),
     plan: z.enum(PLANS).optional().describe("Only signups on this plan."),
     chunk_ms: z
       .number()

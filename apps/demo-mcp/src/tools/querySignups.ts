@@ -2,6 +2,7 @@ import * as z from "zod";
 import { COUNTRIES, datasetRange, getSignupDataset, PLANS, querySignups, SOURCES } from "../dataset.js";
 import { parseDateRange } from "../dates.js";
 import { COLORS, toolIcon } from "../icons.js";
+import { countryCode } from "./filters.js";
 import { defineTool, toolError } from "./types.js";
 
 export const QUERY_SIGNUPS_DEFAULT_LIMIT = 50;
@@ -62,9 +63,7 @@ export const querySignupsTool = defineTool({
       .describe(
         "Inclusive end, ISO 8601 date (YYYY-MM-DD, whole day) or date-time. Defaults to yesterday (end of the dataset).",
       ),
-    country: z
-      .string()
-      .regex(/^[A-Za-z]{2}$/, "country must be a 2-letter ISO 3166-1 alpha-2 code")
+    country: countryCode()
       .optional()
       .describe(
         `ISO 3166-1 alpha-2 country code to filter on (case-insensitive). Known: ${COUNTRIES.join(", ")}.`,

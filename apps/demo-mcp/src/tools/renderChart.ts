@@ -3,6 +3,7 @@ import { chartUri } from "../charts.js";
 import { dailyCounts, getSignupDataset, PLANS } from "../dataset.js";
 import { COLORS, toolIcon } from "../icons.js";
 import { encodePng, renderBarChart } from "../png.js";
+import { countryCode } from "./filters.js";
 import { defineTool } from "./types.js";
 
 export interface SignupsChart {
@@ -45,11 +46,7 @@ export const renderChartTool = defineTool({
       .max(90)
       .optional()
       .describe("How many recent days to chart (1-90, default 14)."),
-    country: z
-      .string()
-      .regex(/^[A-Za-z]{2}$/, "country must be a 2-letter ISO 3166-1 alpha-2 code")
-      .optional()
-      .describe("Only count signups from this ISO 3166-1 alpha-2 country."),
+    country: countryCode().optional().describe("Only count signups from this ISO 3166-1 alpha-2 country."),
     plan: z.enum(PLANS).optional().describe("Only count signups on this plan."),
   },
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },

@@ -2,6 +2,7 @@ import * as z from "zod";
 import { dailyCounts, getSignupDataset, PLANS } from "../dataset.js";
 import { COLORS, toolIcon } from "../icons.js";
 import { encodeWav, synthesizeChime } from "../wav.js";
+import { countryCode } from "./filters.js";
 import { defineTool } from "./types.js";
 
 export const sonifyTrendTool = defineTool({
@@ -18,11 +19,7 @@ export const sonifyTrendTool = defineTool({
       .max(30)
       .optional()
       .describe("How many recent days to play (2-30, default 7)."),
-    country: z
-      .string()
-      .regex(/^[A-Za-z]{2}$/, "country must be a 2-letter ISO 3166-1 alpha-2 code")
-      .optional()
-      .describe("Only count signups from this ISO 3166-1 alpha-2 country."),
+    country: countryCode().optional().describe("Only count signups from this ISO 3166-1 alpha-2 country."),
     plan: z.enum(PLANS).optional().describe("Only count signups on this plan."),
   },
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
