@@ -10,6 +10,12 @@ import type { ToolAccess } from "./tools.js";
 
 /** How long `connection_status` waits for the MCP ping before calling the server offline. */
 const STATUS_PING_MS = 5_000;
+/**
+ * A ping answer serves every `connection_status` of the same user's server for this long: the
+ * sockets and tabs open on one server (each asks every 15 s, and all at once when the server's
+ * status changes) share one round trip instead of pinging the server once each.
+ */
+const PING_SHARED_MS = 2_000;
 
 export type ConnectionStatus = ServerPayload<"connection_status">;
 
@@ -27,6 +33,25 @@ export function createSessionService(deps: {
   tools: ToolAccess;
 }) {
   const { servers, sessions, engine, events } = deps;
+
+  /** Latest ping per server (in flight or answered within PING_SHARED_MS); a server has one owner. */
+  const pings = new Map<string, { at: number; latency: Promise<number | null> }>();
+  function sharedPing(actor: Actor): Promise<number | null> {
+    const key = actor.serverId;
+    const now = Date.now();
+    const recent = pings.get(key);
+    if (recent && now - recent.at < PING_SHARED_MS) return recent.latency;
+    for (const [k, p] of pings) if (now - p.at >= PING_SHARED_MS) pings.delete(k);
+    const latency = Promise.race([
+      deps.tools.ping(actor).then(
+        (ms) => Math.round(ms),
+        () => null,
+      ),
+      new Promise<null>((resolve) => setTimeout(() => resolve(null), STATUS_PING_MS).unref()),
+    ]);
+    pings.set(key, { at: now, latency });
+    return latency;
+  }
 
   /**
    * The conversation `sessionId` (or the current one) of the user's server. A named conversation
@@ -132,17 +157,13 @@ export function createSessionService(deps: {
     ) => act(userId, serverId, sessionId, (actor) => engine.respondInput(actor, answer)),
 
     /** `connection_status`: the MCP ping's round trip, the planner, the conversation's size. */
+    /** The server's status changed: the next `connection_status` pings it again. */
+    forgetPing(serverId: string): void {
+      pings.delete(serverId);
+    },
+
     async connectionStatus(actor: Actor): Promise<ConnectionStatus> {
-      const [latency, model] = await Promise.all([
-        Promise.race([
-          deps.tools.ping(actor).then(
-            (ms) => Math.round(ms),
-            () => null,
-          ),
-          new Promise<null>((resolve) => setTimeout(() => resolve(null), STATUS_PING_MS).unref()),
-        ]),
-        engine.modelStatus(actor.sessionId),
-      ]);
+      const [latency, model] = await Promise.all([sharedPing(actor), engine.modelStatus(actor.sessionId)]);
       return { status: latency === null ? "offline" : "online", latency, ...model };
     },
 

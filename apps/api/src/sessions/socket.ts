@@ -344,6 +344,7 @@ export function createSessionSocket(deps: {
       });
       unlistenStatus = await services.dbHandle.listen(SERVER_STATUS_CHANNEL, (payload) => {
         const change = parseStatusChange(payload);
+        if (change) services.sessions.forgetPing(change.server_id);
         for (const push of (change && statusPushers.get(change.server_id)) ?? []) push();
       });
     },
