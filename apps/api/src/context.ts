@@ -106,7 +106,11 @@ export interface ProcedureServices {
     finishOAuth(input: Out<typeof OAuthCallbackInput>): Promise<string>;
   };
   statusChecker: {
-    statusOf(userId: string, serverId: string): Promise<Out<typeof ServerStatusOutput>>;
+    statusOf(
+      userId: string,
+      serverId: string,
+      options?: { refresh?: boolean },
+    ): Promise<Out<typeof ServerStatusOutput>>;
   };
   statusEvents: {
     /** The user's servers' status now, then each change from any process, until `signal` aborts. */

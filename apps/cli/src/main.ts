@@ -28,7 +28,8 @@ Usage: mcpdeck <command> [options]
   servers edit SERVER [--name NAME] [--url URL] [connection]
   servers rm SERVER [--yes]           remove a server (and its conversations)
   servers test URL [connection]       try connecting, without saving
-  servers status SERVER [--json]      live status and latency
+  servers status SERVER [--refresh] [--json]
+                                      status and latency (--refresh: check the server now)
   servers tools SERVER [--json]       the tools a server offers
   chat SERVER                         an interactive session: requests, the same slash commands as the
                                       web client, the graph as a live tree, approvals and input requests
@@ -90,7 +91,11 @@ const COMMANDS: Record<string, Command> = {
     options: { ...CONNECTION_OPTIONS, ...json },
     run: (ctx, [url], v) => testServer(ctx, url!, v),
   },
-  "servers status": { args: ["SERVER"], options: json, run: (ctx, [s], v) => serverStatus(ctx, s!, v) },
+  "servers status": {
+    args: ["SERVER"],
+    options: { ...json, refresh: { type: "boolean" } },
+    run: (ctx, [s], v) => serverStatus(ctx, s!, v),
+  },
   "servers tools": { args: ["SERVER"], options: json, run: (ctx, [s], v) => serverTools(ctx, s!, v) },
   chat: { args: ["SERVER"], options: {}, run: (ctx, [s]) => chat(ctx, s!) },
   run: {

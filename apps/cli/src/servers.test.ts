@@ -53,6 +53,16 @@ describe("mcpdeck servers", () => {
     const status = await mcpdeck(api, home, ["servers", "status", "ANALYTICS"]);
     expect(status.code).toBe(0);
     expect(status.stdout).toMatch(/^analytics: online · \d+ ms · checked \S+\n$/);
+    // The stored check answers again; --refresh checks the server now.
+    const stored = JSON.parse(
+      (await mcpdeck(api, home, ["servers", "status", "analytics", "--json"])).stdout,
+    );
+    const fresh = await mcpdeck(api, home, ["servers", "status", "analytics", "--refresh", "--json"]);
+    expect(fresh.code).toBe(0);
+    expect(JSON.parse(fresh.stdout).status).toBe("online");
+    expect(Date.parse(JSON.parse(fresh.stdout).last_checked)).toBeGreaterThan(
+      Date.parse(stored.last_checked),
+    );
     const tools = await mcpdeck(api, home, ["servers", "tools", server.id]);
     expect(tools.stdout).toMatch(/^query_signups\s+\S/m);
     expect(tools.stdout).toMatch(/^build_report\s+\S/m);

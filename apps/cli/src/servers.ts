@@ -203,9 +203,16 @@ export async function testServer(
   print(`${style.green("✓")} ${result.message}`);
 }
 
-export async function serverStatus(ctx: CliContext, ref: string, opts: { json?: boolean }) {
+export async function serverStatus(
+  ctx: CliContext,
+  ref: string,
+  opts: { json?: boolean; refresh?: boolean },
+) {
   const server = await resolveServer(ctx.client, ref);
-  const status = await ctx.client.trpc.servers.status.query({ server_id: server.id });
+  const status = await ctx.client.trpc.servers.status.query({
+    server_id: server.id,
+    ...(opts.refresh ? { refresh: true } : {}),
+  });
   if (opts.json) return json(status);
   const latency = status.latency !== undefined && status.latency !== null ? ` · ${status.latency} ms` : "";
   print(

@@ -164,6 +164,15 @@ export function parseCredentials(
 }
 
 export const ServerIdInput = z.object({ server_id: ServerId });
+/**
+ * `refresh` (mcpdeck): probe the server now instead of answering from the last check. Without
+ * it the answer is probed afresh only when the last check is older than the interval or a new
+ * check is due (after the endpoint changed or an authorization completed). In a query string,
+ * `true` or `false`.
+ */
+export const ServerStatusInput = ServerIdInput.extend({
+  refresh: z.boolean().optional().describe("Probe the server now instead of answering from the last check"),
+});
 export const ListServersInput = z.object({
   cursor: Cursor.optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),

@@ -9,7 +9,8 @@ let demo: DemoMcpHandle;
 beforeAll(async () => {
   demo = await startDemoMcpServer({ port: 0, oauth: true, accessTokenTtlSec: 2 });
   // No background checks here: the test counts token refreshes, so only its own requests may cause them.
-  app = await startTestApp({ env: { MCPDECK_STATUS_INTERVAL_S: "1" }, statusChecks: false });
+  // A long interval: each status answer below is probed afresh only because a check is due or asked for.
+  app = await startTestApp({ env: { MCPDECK_STATUS_INTERVAL_S: "3600" }, statusChecks: false });
   token = (await app.signIn("oauth@example.com")).access_token;
 });
 afterAll(async () => {
@@ -55,10 +56,10 @@ describe("OAuth-protected MCP servers", () => {
     const tools = await app.request("GET", `/api/v1/servers/${server.id}/tools`, { token });
     expect(tools.status).toBe(200);
     expect(tools.body.tools.length).toBeGreaterThanOrEqual(6);
-    await new Promise((r) => setTimeout(r, 1100));
-    expect((await app.request("GET", `/api/v1/servers/${server.id}/status`, { token })).body.status).toBe(
-      "online",
-    );
+    // The stored "Authorization required" is outdated once authorized: the next answer probes afresh.
+    expect((await app.request("GET", `/api/v1/servers/${server.id}/status`, { token })).body).toMatchObject({
+      status: "online",
+    });
 
     // Tokens are stored encrypted, never in the clear.
     const [row] = (await app.db.execute(`select oauth_state from mcp_servers where id = '${server.id}'`)) as {
@@ -78,8 +79,9 @@ describe("OAuth-protected MCP servers", () => {
     expect(demo.oauth!.issuedTokenCount()).toBe(issued + 1);
 
     demo.oauth!.revokeAllTokens();
-    await new Promise((r) => setTimeout(r, 1100));
-    const revoked = await app.request("GET", `/api/v1/servers/${server.id}/status`, { token });
+    const stored = await app.request("GET", `/api/v1/servers/${server.id}/status`, { token });
+    expect(stored.body.status).toBe("online");
+    const revoked = await app.request("GET", `/api/v1/servers/${server.id}/status?refresh=true`, { token });
     expect(revoked.body.status).toBe("error");
     expect(revoked.body.reason).toMatch(/authoriz/i);
 

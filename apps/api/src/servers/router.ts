@@ -21,6 +21,7 @@ import {
   ReadResourceOutput,
   ServerId,
   ServerIdInput,
+  ServerStatusInput,
   ServerStatusOutput,
   TestServerOutput,
 } from "@mcpdeck/contracts";
@@ -113,9 +114,11 @@ export const serversRouter = {
         summary: "Live status",
       },
     })
-    .input(ServerIdInput)
+    .input(ServerStatusInput)
     .output(ServerStatusOutput)
-    .query(({ ctx, input }) => ctx.services.statusChecker.statusOf(ctx.user.id, input.server_id)),
+    .query(({ ctx, input }) =>
+      ctx.services.statusChecker.statusOf(ctx.user.id, input.server_id, { refresh: input.refresh === true }),
+    ),
 
   /**
    * Live status of the caller's servers over WebSocket: each server's current status, then every

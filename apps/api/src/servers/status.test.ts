@@ -3,6 +3,7 @@ import { type DemoMcpHandle, startDemoMcpServer } from "@mcpdeck/demo-mcp";
 import { startStreamablePeer } from "@mcpdeck/mcp/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { manualClock, startTestApp, type TestApp } from "../testing/harness.js";
+import { trpcHttpClient } from "../testing/trpc-clients.js";
 
 describe("background status checks across API processes", () => {
   it("checks each server about once per interval even with two API processes on one database", async () => {
@@ -33,6 +34,70 @@ describe("background status checks across API processes", () => {
       await b.close();
       await peer.close();
       await db.close();
+    }
+  }, 30_000);
+});
+
+describe("a server's status on request", () => {
+  it("answers from the last check, probes afresh when asked or when a check is due, over REST and tRPC", async () => {
+    const clock = manualClock();
+    const first = await startStreamablePeer();
+    const second = await startStreamablePeer();
+    // A long interval and no background loop: every probe below is one the request caused.
+    const app = await startTestApp({
+      env: { MCPDECK_STATUS_INTERVAL_S: "3600" },
+      statusChecks: false,
+      clock,
+    });
+    try {
+      const token = (await app.signIn("status@example.com")).access_token;
+      const server = (
+        await app.request("POST", "/api/v1/servers", {
+          token,
+          body: { name: "watched", url: first.url, auth_method: "none" },
+        })
+      ).body;
+      const status = (query = "") =>
+        app.request("GET", `/api/v1/servers/${server.id}/status${query}`, { token });
+      // Never checked: probed now.
+      const initial = await status();
+      expect(initial.body).toMatchObject({ status: "online", last_checked: clock.now().toISOString() });
+      await first.close();
+      clock.advance(1000);
+      // Within the interval the stored answer stands (the server went away unnoticed)…
+      expect((await status()).body).toMatchObject({
+        status: "online",
+        last_checked: initial.body.last_checked,
+      });
+      // …unless a fresh probe is asked for, over REST…
+      const refreshed = await status("?refresh=true");
+      expect(refreshed.body).toMatchObject({ status: "offline", last_checked: clock.now().toISOString() });
+      // …or over tRPC, where `refresh` is a boolean.
+      clock.advance(1000);
+      const viaTrpc = await trpcHttpClient(app, { token }).servers.status.query({
+        server_id: server.id,
+        refresh: true,
+      });
+      expect(viaTrpc).toMatchObject({ status: "offline", last_checked: clock.now().toISOString() });
+      // `refresh=false` is the stored answer; a value that is not a boolean is a clear 400.
+      clock.advance(1000);
+      expect((await status("?refresh=false")).body.last_checked).toBe(viaTrpc.last_checked);
+      const bad = await status("?refresh=maybe");
+      expect(bad.status).toBe(400);
+      expect(bad.body.code).toBe("VALIDATION_FAILED");
+      // A changed endpoint makes a check due: the next answer probes the new one without being asked.
+      const moved = await app.request("PUT", `/api/v1/servers/${server.id}`, {
+        token,
+        body: { url: second.url },
+      });
+      expect(moved.status).toBe(200);
+      expect((await status()).body).toMatchObject({
+        status: "online",
+        last_checked: clock.now().toISOString(),
+      });
+    } finally {
+      await app.close();
+      await second.close();
     }
   }, 30_000);
 });

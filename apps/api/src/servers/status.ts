@@ -172,13 +172,19 @@ export function createStatusChecker(deps: {
       if (timer) clearTimeout(timer);
     },
     /**
-     * The owner's view of a server's status: from the stored check, probed afresh when that is
-     * older than the interval. Another user's server is not found.
+     * The owner's view of a server's status: from the stored check, probed afresh when asked to
+     * (`refresh`), when that check is older than the interval, or when a new check is due — set
+     * when the endpoint changed or an authorization completed, so the stored answer is known to be
+     * outdated. Another user's server is not found.
      */
-    async statusOf(userId: string, serverId: string) {
+    async statusOf(userId: string, serverId: string, options: { refresh?: boolean } = {}) {
       const row = await servers.getOwned(userId, serverId);
+      const now = clock.now().getTime();
       const stale =
-        !row.lastCheckedAt || clock.now().getTime() - row.lastCheckedAt.getTime() > deps.intervalSec * 1000;
+        options.refresh === true ||
+        !row.lastCheckedAt ||
+        now - row.lastCheckedAt.getTime() > deps.intervalSec * 1000 ||
+        row.nextCheckAt.getTime() <= now;
       const current = stale ? await checkNow(row) : row;
       return {
         status: current.status,

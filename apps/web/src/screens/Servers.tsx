@@ -72,7 +72,8 @@ export function Servers() {
   async function checkNow(server: Server) {
     setNotice({ text: `Checking ${server.name}…` });
     try {
-      const status = await client.servers.status.query({ server_id: server.id });
+      // The button asks for a probe now: the stored check may predate the fix being checked.
+      const status = await client.servers.status.query({ server_id: server.id, refresh: true });
       setStatuses((all) => ({ ...all, [server.id]: { ...status, server_id: server.id } }));
       setNotice({
         text: `${server.name} is ${status.status}${status.latency !== undefined ? ` (${status.latency} ms)` : ""}${status.reason ? `: ${status.reason}` : ""}.`,
