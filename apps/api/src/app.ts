@@ -20,6 +20,8 @@ export interface AppOptions {
   mailer?: Mailer;
   /** Run the background status checker (default true). */
   statusChecks?: boolean;
+  /** The session socket's status, liveness ping and sign-in re-check interval (default 15 s; tests shorten it). */
+  socketStatusEveryMs?: number;
 }
 
 export interface RunningApp {
@@ -59,7 +61,10 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     log,
     ...(options.mailer ? { mailer: options.mailer } : {}),
   });
-  const http = await buildHttpServer(services);
+  const http = await buildHttpServer(
+    services,
+    options.socketStatusEveryMs !== undefined ? { socketStatusEveryMs: options.socketStatusEveryMs } : {},
+  );
   if (options.statusChecks ?? true) services.statusChecker.start();
   await services.engine.start();
   await http.listen({ port: config.port, host: config.host });

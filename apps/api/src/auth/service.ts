@@ -58,6 +58,9 @@ export interface AuthServiceDeps {
 /** Channel announcing ended sign-ins (payload: the sign-in's id). */
 export const AUTH_REVOKED_CHANNEL = "auth_revoked";
 
+/** The error for a token whose sign-in has ended (logout, token reuse, revoked). */
+export const signInEnded = () => new AppError("SESSION_REVOKED", "This sign-in has ended. Sign in again.");
+
 export function createAuthService(deps: AuthServiceDeps) {
   const { db, clock, tokens } = deps;
 
@@ -370,7 +373,7 @@ export function createAuthService(deps: AuthServiceDeps) {
           isNull(authSessions.revokedAt),
         ),
       );
-    if (!row) throw new AppError("SESSION_REVOKED", "This sign-in has ended. Sign in again.");
+    if (!row) throw signInEnded();
     return { user: toUser(row.user), sessionId: claims.sessionId, expiresAt: claims.expiresAt };
   }
 

@@ -51,7 +51,13 @@ function responseMeta({ ctx, errors }: { ctx?: ProcedureContext | undefined; err
   return { ...(ctx?.response.status ? { status: ctx.response.status } : {}), headers };
 }
 
-export async function buildHttpServer(services: AppServices) {
+export async function buildHttpServer(
+  services: AppServices,
+  options: {
+    /** The session socket's status, liveness ping and sign-in re-check interval (default 15 s). */
+    socketStatusEveryMs?: number;
+  } = {},
+) {
   const { config, log } = services;
   const buildContext = createContextBuilder(services);
   const app = Fastify({
@@ -214,7 +220,13 @@ export async function buildHttpServer(services: AppServices) {
 
   registerArtifactDownload(app, { services, buildContext });
 
-  const sessionSocket = createSessionSocket({ services, buildContext, router: appRouter, log });
+  const sessionSocket = createSessionSocket({
+    services,
+    buildContext,
+    router: appRouter,
+    log,
+    ...(options.socketStatusEveryMs !== undefined ? { statusEveryMs: options.socketStatusEveryMs } : {}),
+  });
   await sessionSocket.start();
   services.metrics.probes.sessionSockets = sessionSocket.connections;
   app.addHook("preClose", async () => {

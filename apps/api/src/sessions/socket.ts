@@ -2,6 +2,7 @@ import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { ClientMessage, type ErrorCode, type ServerMessage, WS_MAX_MESSAGE_BYTES } from "@mcpdeck/contracts";
 import { type WebSocket, WebSocketServer } from "ws";
+import { AUTH_REVOKED_CHANNEL, signInEnded } from "../auth/service.js";
 import type { SessionActor, VerifiedSignIn } from "../context.js";
 import { AppError, shapeError } from "../errors.js";
 import type { BuildContext } from "../http/context.js";
@@ -12,7 +13,10 @@ import { parseStatusChange, SERVER_STATUS_CHANNEL } from "../servers/status-even
 import type { AppServices } from "../services.js";
 import { createCallerFactory } from "../trpc.js";
 
-/** `connection_status` (and the liveness ping) this often. */
+/**
+ * `connection_status`, the liveness ping (a socket that answered neither it nor anything else by the
+ * next one is cut) and the sign-in re-check, this often (`statusEveryMs` changes it, for tests).
+ */
 export const SOCKET_STATUS_EVERY_MS = 15_000;
 /** Frames up to this size are read and answered (a frame over 64 KiB gets an `error` event); larger ones close the socket. */
 const FRAME_HARD_LIMIT = 4 * WS_MAX_MESSAGE_BYTES;
@@ -77,12 +81,18 @@ export function createSessionSocket(deps: {
   buildContext: BuildContext;
   router: AppRouter;
   log: Logger;
+  /** See SOCKET_STATUS_EVERY_MS (the default). */
+  statusEveryMs?: number;
 }) {
   const { services, log } = deps;
+  const statusEveryMs = deps.statusEveryMs ?? SOCKET_STATUS_EVERY_MS;
   const createCaller = callerFor(deps.router);
   const wss = new WebSocketServer({ noServer: true, maxPayload: FRAME_HARD_LIMIT });
-  /** Open sockets by the sign-in (auth session) they act for, so a revocation closes them at once. */
-  const bySignIn = new Map<string, Set<WebSocket>>();
+  /**
+   * How to sign out each open socket, by the sign-in (auth session) it acts for, so a revocation
+   * closes them at once.
+   */
+  const bySignIn = new Map<string, Set<(error: unknown) => void>>();
   let unlistenRevocations: (() => Promise<void>) | undefined;
   /** How to tell each open socket that its server's status changed, by server. */
   const statusPushers = new Map<string, Set<() => void>>();
@@ -143,13 +153,6 @@ export function createSessionSocket(deps: {
     const window = { started: Date.now(), count: 0, overruns: 0 };
     const limit = services.config.sessions.socketMessagesPerMin;
 
-    let signIns = bySignIn.get(signIn.sessionId);
-    if (!signIns) {
-      signIns = new Set();
-      bySignIn.set(signIn.sessionId, signIns);
-    }
-    signIns.add(ws);
-
     const send = (message: ServerMessage) => {
       if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
     };
@@ -161,6 +164,12 @@ export function createSessionSocket(deps: {
       sendError(body.code, body.message);
       ws.close(CLOSE.unauthenticated, "sign in again");
     };
+    let signIns = bySignIn.get(signIn.sessionId);
+    if (!signIns) {
+      signIns = new Set();
+      bySignIn.set(signIn.sessionId, signIns);
+    }
+    signIns.add(signOut);
     const sendStatus = async () => {
       const payload = await services.sessions.connectionStatus(actor);
       send({ id: cursor, type: "connection_status", payload });
@@ -286,7 +295,7 @@ export function createSessionSocket(deps: {
       alive = false;
       ws.ping();
       services.auth.authenticate(token).then(() => sendStatus(), signOut);
-    }, SOCKET_STATUS_EVERY_MS);
+    }, statusEveryMs);
     timer.unref();
     let expiry: NodeJS.Timeout | undefined;
     const closeAtExpiry = () => {
@@ -319,7 +328,7 @@ export function createSessionSocket(deps: {
       clearInterval(timer);
       clearTimeout(expiry);
       subscription?.close();
-      signIns.delete(ws);
+      signIns.delete(signOut);
       if (signIns.size === 0) bySignIn.delete(signIn.sessionId);
       pushers.delete(pushStatus);
       if (pushers.size === 0) statusPushers.delete(first.serverId);
@@ -334,13 +343,10 @@ export function createSessionSocket(deps: {
         socket.destroy();
       });
     },
-    /** Closes the sockets of a sign-in that was revoked (logout, token reuse) in this process. */
-    closeSignIn(signIn: string) {
-      for (const ws of bySignIn.get(signIn) ?? []) ws.close(CLOSE.unauthenticated, "signed out");
-    },
     async start() {
-      unlistenRevocations = await services.dbHandle.listen("auth_revoked", (signIn) => {
-        for (const ws of bySignIn.get(signIn) ?? []) ws.close(CLOSE.unauthenticated, "signed out");
+      // A sign-in ended (logout, token reuse) in any process: its sockets are told why and closed.
+      unlistenRevocations = await services.dbHandle.listen(AUTH_REVOKED_CHANNEL, (signIn) => {
+        for (const signOut of bySignIn.get(signIn) ?? []) signOut(signInEnded());
       });
       unlistenStatus = await services.dbHandle.listen(SERVER_STATUS_CHANNEL, (payload) => {
         const change = parseStatusChange(payload);

@@ -58,6 +58,8 @@ export async function startTestApp(
     dataDir?: string;
     /** Let the app open its database from the config (DATABASE_URL, else <dataDir>/pgdata) as in production. */
     ownDatabase?: boolean;
+    /** The session socket's status, liveness ping and sign-in re-check interval (default 15 s). */
+    socketStatusEveryMs?: number;
   } = {},
 ): Promise<TestApp> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), "mcpdeck-test-"));
@@ -80,6 +82,7 @@ export async function startTestApp(
     ...(opts.mailer ? { mailer: opts.mailer } : {}),
     ...(opts.logger ? { logger: opts.logger } : {}),
     ...(opts.statusChecks !== undefined ? { statusChecks: opts.statusChecks } : {}),
+    ...(opts.socketStatusEveryMs !== undefined ? { socketStatusEveryMs: opts.socketStatusEveryMs } : {}),
   });
   const db = testDb ?? app.services.dbHandle;
 

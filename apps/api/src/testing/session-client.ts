@@ -33,12 +33,15 @@ export function openSessionSocket(
     query?: Record<string, string>;
     headers?: Record<string, string>;
     path?: string;
+    /** Answer the server's pings (default true); false plays a client whose connection went dead. */
+    autoPong?: boolean;
   } = {},
 ): Promise<SessionClient> {
   const url = new URL(`${baseUrl.replace(/^http/, "ws")}${opts.path ?? "/api/v1/ws/server"}/${serverId}`);
   for (const [k, v] of Object.entries(opts.query ?? {})) url.searchParams.set(k, v);
   const ws = new WebSocket(url, {
     headers: { ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}), ...opts.headers },
+    autoPong: opts.autoPong ?? true,
   });
   const messages: ServerMessage[] = [];
   const waiters = new Set<() => void>();
@@ -108,7 +111,11 @@ export function openSessionSocket(
       res.on("data", (d: Buffer) => (body += d));
       res.on("end", () =>
         reject(
-          Object.assign(new Error(`upgrade refused: ${res.statusCode}`), { status: res.statusCode, body }),
+          Object.assign(new Error(`upgrade refused: ${res.statusCode}`), {
+            status: res.statusCode,
+            headers: res.headers,
+            body,
+          }),
         ),
       );
     });
