@@ -17,6 +17,29 @@ afterAll(async () => {
   await handle?.close();
 });
 
+/** A raw 2026-07-28 `server/discover` request (no session). */
+const discover = (url: string) =>
+  fetch(url, {
+    method: "POST",
+    headers: {
+      ...MCP_POST_HEADERS,
+      "mcp-protocol-version": MODERN_PROTOCOL_VERSION,
+      "mcp-method": "server/discover",
+    },
+    body: JSON.stringify({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "server/discover",
+      params: {
+        _meta: {
+          "io.modelcontextprotocol/protocolVersion": MODERN_PROTOCOL_VERSION,
+          "io.modelcontextprotocol/clientCapabilities": {},
+          "io.modelcontextprotocol/clientInfo": { name: "raw", version: "0" },
+        },
+      },
+    }),
+  });
+
 const HINTS = ["readOnlyHint", "destructiveHint", "idempotentHint", "openWorldHint"] as const;
 
 describe("one /mcp endpoint, both protocol eras", () => {
@@ -29,27 +52,13 @@ describe("one /mcp endpoint, both protocol eras", () => {
     await legacy.close();
   });
 
+  it("names both eras at /", async () => {
+    const info = (await (await fetch(`${handle.origin}/`)).json()) as { protocol_eras: string[] };
+    expect(info.protocol_eras).toEqual(["2026-07-28", "2025-11-25 (and earlier)"]);
+  });
+
   it("answers server/discover without a session", async () => {
-    const res = await fetch(handle.url, {
-      method: "POST",
-      headers: {
-        ...MCP_POST_HEADERS,
-        "mcp-protocol-version": MODERN_PROTOCOL_VERSION,
-        "mcp-method": "server/discover",
-      },
-      body: JSON.stringify({
-        jsonrpc: "2.0",
-        id: 1,
-        method: "server/discover",
-        params: {
-          _meta: {
-            "io.modelcontextprotocol/protocolVersion": MODERN_PROTOCOL_VERSION,
-            "io.modelcontextprotocol/clientCapabilities": {},
-            "io.modelcontextprotocol/clientInfo": { name: "raw", version: "0" },
-          },
-        },
-      }),
-    });
+    const res = await discover(handle.url);
     expect(res.status).toBe(200);
     expect(res.headers.get("mcp-session-id")).toBeNull();
     const body = (await res.json()) as { result: { supportedVersions: string[]; capabilities: object } };
@@ -131,4 +140,34 @@ describe("one /mcp endpoint, both protocol eras", () => {
       });
     });
   }
+});
+
+describe("modernEra: false — /mcp speaks only the 2025 handshake era", () => {
+  let legacyOnly: DemoMcpHandle;
+  beforeAll(async () => {
+    legacyOnly = await startDemoMcpServer({ referenceDate: "2025-06-01", modernEra: false });
+  });
+  afterAll(async () => {
+    await legacyOnly?.close();
+  });
+
+  it("refuses the 2026-07-28 probe as a 2025 server does, and says so at /", async () => {
+    const res = await discover(legacyOnly.url);
+    expect(res.status).toBe(400);
+    expect(res.headers.get("mcp-session-id")).toBeNull();
+    const info = (await (await fetch(`${legacyOnly.origin}/`)).json()) as { protocol_eras: string[] };
+    expect(info.protocol_eras).toEqual(["2025-11-25 (and earlier)"]);
+  });
+
+  it("the 2.x client, negotiating, falls back to 2025-11-25 and calls tools there", async () => {
+    const client = await connectEra("modern", legacyOnly.url);
+    expect(client.protocolVersion).toBe(LEGACY_PROTOCOL_VERSION);
+    const result = await client.callTool("query_signups", { country: "DE", limit: 2 });
+    expect(result.isError).toBeFalsy();
+    expect((result.structuredContent as { rows: unknown[] }).rows).toHaveLength(2);
+    await client.close();
+    const legacy = await connectEra("legacy", legacyOnly.url);
+    expect(legacy.protocolVersion).toBe(LEGACY_PROTOCOL_VERSION);
+    await legacy.close();
+  });
 });

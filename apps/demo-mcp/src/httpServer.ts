@@ -5,6 +5,7 @@
  * POST /mcp is classified with the 2.x SDK's `isLegacyRequest` (the same step `createMcpHandler` runs):
  * requests carrying the 2026-07-28 `_meta` envelope go to the stateless 2.x handler; everything else
  * (the `initialize` handshake, session traffic, GET/DELETE) to a sessionful 1.x server per session.
+ * With `modernEra: false` every request goes to the 1.x side: a server of the 2025 era only.
  *
  * The listener is bound first (so an ephemeral port is known), then the app is built with the real
  * origin — OAuth metadata and resource URLs need it.
@@ -54,6 +55,12 @@ export interface RuntimeOptions {
   log: (line: string) => void;
   /** Serve MCP at /mcp (2026-07-28 stateless + 2025 streamable HTTP sessions). */
   streamable: boolean;
+  /**
+   * Serve the 2026-07-28 era at /mcp. When false, /mcp speaks only the 2025 handshake era, as a
+   * server from before 2026-07-28 does: a 2026-07-28 request (e.g. the `server/discover` probe) is
+   * answered like any request without a session (400).
+   */
+  modernEra: boolean;
   /** Serve the legacy HTTP+SSE transport at GET /sse + POST /messages. */
   legacySse: boolean;
 }
@@ -233,7 +240,7 @@ function buildRuntime(options: RuntimeOptions, httpServer: HttpServer, origin: s
 
   // ---- the 2026-07-28 era: stateless, one 2.x server per request --------------------------------
   let modern: McpHttpHandler | undefined;
-  if (options.streamable) {
+  if (options.streamable && options.modernEra) {
     const handler = createMcpHandler(() => createModernMcpServer(env), {
       legacy: "reject",
       onerror: (error) => log(`2026-07-28 request failed: ${error.message}`),
@@ -375,9 +382,7 @@ function buildRuntime(options: RuntimeOptions, httpServer: HttpServer, origin: s
     res.json({
       name: SERVER_NAME,
       streamable_http: options.streamable ? `${origin}/mcp` : undefined,
-      protocol_eras: options.streamable
-        ? ["2026-07-28", "2025-11-25 (and earlier)"]
-        : ["2025-11-25 (and earlier)"],
+      protocol_eras: modern ? ["2026-07-28", "2025-11-25 (and earlier)"] : ["2025-11-25 (and earlier)"],
       legacy_sse: options.legacySse ? `${origin}/sse` : undefined,
       auth: options.oauth ? "oauth" : apiKey !== undefined ? "api-key" : "none",
     });

@@ -3,7 +3,7 @@
  *
  * startDemoMcpServer():       /mcp for both protocol eras — 2026-07-28 (stateless, `@modelcontextprotocol/server`
  *                             2.x) and the 2025 handshake era (sessions, 1.x SDK) — plus legacy HTTP+SSE at /sse
- *                             unless disabled
+ *                             unless disabled; `modernEra: false` leaves /mcp to the 2025 era alone
  * startLegacySseOnlyServer(): ONLY the legacy HTTP+SSE transport (POST /sse → 405), to exercise client fallback
  */
 import { startRuntime } from "./httpServer.js";
@@ -27,6 +27,12 @@ export interface DemoMcpOptions {
   apiKey?: string;
   /** Also serve the legacy HTTP+SSE transport at GET /sse + POST /messages. Default true. */
   legacySse?: boolean;
+  /**
+   * Serve the 2026-07-28 era at /mcp. Default true. False: /mcp speaks only the 2025-11-25 handshake
+   * era, like a server from before 2026-07-28 (a client's 2026-07-28 probe is refused with 400, so it
+   * falls back to `initialize`).
+   */
+  modernEra?: boolean;
   /** Anchor the signups dataset to this YYYY-MM-DD (default: today in UTC). */
   referenceDate?: string;
   /** Accepted Host header names (DNS-rebinding protection); default: loopback names when bound to loopback. */
@@ -55,7 +61,7 @@ export interface DemoMcpHandle {
   };
 }
 
-export type LegacySseOnlyOptions = Omit<DemoMcpOptions, "legacySse">;
+export type LegacySseOnlyOptions = Omit<DemoMcpOptions, "legacySse" | "modernEra">;
 
 const DEFAULT_SESSION_IDLE_MS = 30 * 60 * 1000;
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
@@ -79,6 +85,7 @@ async function start(opts: DemoMcpOptions, streamable: boolean, legacySse: boole
     sessionIdleMs: opts.sessionIdleMs ?? DEFAULT_SESSION_IDLE_MS,
     log: opts.log ?? (() => {}),
     streamable,
+    modernEra: streamable && (opts.modernEra ?? true),
     legacySse,
   });
   const sseUrl = `${runtime.origin}/sse`;

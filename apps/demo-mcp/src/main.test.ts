@@ -81,4 +81,19 @@ describe("CLI entry (src/main.ts)", () => {
       if (child.exitCode === null) await once(child, "exit");
     }
   }, 20_000);
+
+  it("leaves /mcp to the 2025 handshake era with DEMO_MCP_MODERN_ERA=false", async () => {
+    const { child, firstLine } = startCli({ DEMO_MCP_MODERN_ERA: "false" });
+    try {
+      const url = new URL(/listening on (\S+)$/.exec(await firstLine)?.[1] ?? "");
+      const info = (await (await fetch(new URL("/", url))).json()) as { protocol_eras: string[] };
+      expect(info.protocol_eras).toEqual(["2025-11-25 (and earlier)"]);
+      const client = await connectStreamable(url.href);
+      expect((await client.listTools()).tools.length).toBe(TOOL_NAMES.length);
+      await client.close();
+    } finally {
+      child.kill("SIGTERM");
+      if (child.exitCode === null) await once(child, "exit");
+    }
+  }, 20_000);
 });

@@ -2,7 +2,8 @@
  * CLI entry: `pnpm --filter @mcpdeck/demo-mcp start`
  *
  * Env: DEMO_MCP_PORT (default 3001), DEMO_MCP_HOST (default 127.0.0.1), DEMO_MCP_OAUTH=true (OAuth mode),
- * DEMO_MCP_API_KEY (require a key), DEMO_MCP_LEGACY_SSE=false (disable /sse), DEMO_MCP_VERBOSE=true (log sessions).
+ * DEMO_MCP_API_KEY (require a key), DEMO_MCP_LEGACY_SSE=false (disable /sse), DEMO_MCP_MODERN_ERA=false (/mcp speaks
+ * only the 2025 handshake era), DEMO_MCP_VERBOSE=true (log sessions).
  */
 import { startDemoMcpServer } from "./index.js";
 
@@ -22,6 +23,7 @@ async function main(): Promise<void> {
     oauth: truthy(process.env.DEMO_MCP_OAUTH),
     ...(apiKey !== undefined && { apiKey }),
     legacySse: process.env.DEMO_MCP_LEGACY_SSE === undefined || truthy(process.env.DEMO_MCP_LEGACY_SSE),
+    modernEra: process.env.DEMO_MCP_MODERN_ERA === undefined || truthy(process.env.DEMO_MCP_MODERN_ERA),
     ...(verbose && { log: (line: string) => console.log(`[demo-mcp] ${line}`) }),
   });
   console.log(`demo MCP server listening on ${handle.url}`);

@@ -1,6 +1,7 @@
 import { type DemoMcpHandle, startDemoMcpServer } from "@mcpdeck/demo-mcp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "../testing/harness.js";
+import { openSessionSocket, settled } from "../testing/session-client.js";
 
 let app: TestApp;
 let token: string;
@@ -19,18 +20,18 @@ afterAll(async () => {
 });
 
 /** Follows the authorization server's redirect back to mcpdeck's callback on the test port. */
-async function authorize(serverId: string) {
+async function authorize(serverId: string, server: DemoMcpHandle = demo) {
   const start = await app.request("POST", `/api/v1/servers/${serverId}/oauth/start`, { token });
   expect(start.status).toBe(200);
   const authorizationUrl = new URL(start.body.authorization_url);
-  expect(authorizationUrl.origin).toBe(demo.origin);
+  expect(authorizationUrl.origin).toBe(server.origin);
   expect(authorizationUrl.searchParams.get("code_challenge_method")).toBe("S256");
   expect(authorizationUrl.searchParams.get("state")).toBeTruthy();
   const consent = await fetch(authorizationUrl, { redirect: "manual" });
   expect(consent.status).toBe(302);
   const back = new URL(consent.headers.get("location")!);
   expect(back.pathname).toBe("/api/v1/oauth/callback");
-  return { back, callback: await app.request("GET", `${back.pathname}${back.search}`) };
+  return { authorizationUrl, back, callback: await app.request("GET", `${back.pathname}${back.search}`) };
 }
 
 describe("OAuth-protected MCP servers", () => {
@@ -124,6 +125,62 @@ describe("OAuth-protected MCP servers", () => {
     const res = await app.request("POST", `/api/v1/servers/${plain.id}/oauth/start`, { token });
     expect(res.status).toBe(400);
     expect(res.body.issues[0].path).toBe("auth_method");
+  });
+});
+
+describe("an OAuth-protected server of the legacy era (2025-11-25 only)", () => {
+  it("is authorized with dynamic registration and PKCE, then lists and calls tools over the legacy era", async () => {
+    const legacy = await startDemoMcpServer({ port: 0, oauth: true, modernEra: false, legacySse: false });
+    try {
+      const server = (
+        await app.request("POST", "/api/v1/servers", {
+          token,
+          body: { name: "secured-legacy", url: legacy.url, auth_method: "oauth" },
+        })
+      ).body;
+      const before = await app.request("GET", `/api/v1/servers/${server.id}/status`, { token });
+      expect(before.body.status).toBe("error");
+      expect(before.body.reason).toMatch(/authorization required/i);
+
+      const { authorizationUrl, back, callback } = await authorize(server.id, legacy);
+      // No pre-registered client and an http PUBLIC_URL (no metadata document): mcpdeck registered
+      // itself, and the demo's authorization endpoint accepted that client_id (it refuses unknown ones).
+      expect(authorizationUrl.searchParams.get("client_id")).toMatch(/^[0-9a-f-]{36}$/);
+      expect(authorizationUrl.searchParams.get("code_challenge")).toMatch(/^[\w-]{43}$/);
+      expect(back.searchParams.get("code")).toBeTruthy();
+      // The token exchange checked the PKCE verifier against that challenge.
+      expect(new URL(callback.headers.get("location")!).searchParams.get("oauth")).toBe("success");
+      expect(legacy.oauth!.issuedTokenCount()).toBe(1);
+
+      const status = await app.request("GET", `/api/v1/servers/${server.id}/status`, { token });
+      expect(status.body).toMatchObject({
+        status: "online",
+        era: "legacy",
+        protocol_version: "2025-11-25",
+        transport: "streamable_http",
+      });
+      const tools = await app.request("GET", `/api/v1/servers/${server.id}/tools`, { token });
+      expect(tools.status).toBe(200);
+      expect(tools.body.tools.map((t: { name: string }) => t.name)).toContain("query_signups");
+
+      const started = await app.request("POST", `/api/v1/servers/${server.id}/sessions`, { token });
+      expect(started.status).toBe(201);
+      const session = await openSessionSocket(app.url, server.id, { token });
+      try {
+        await session.waitFor("connection_status");
+        session.send("chat_message", { text: '/call query_signups {"country": "DE", "limit": 2}' });
+        await session.waitFor("task_graph_proposal");
+        session.send("approve_task", { node_id: "call" });
+        expect(await settled(session, "call")).toBe("succeeded");
+        const done = session.of("task_update").at(-1)!;
+        expect(done.payload.result_preview).toMatch(/^Found \d+ signups/);
+      } finally {
+        await session.close();
+      }
+      expect(legacy.oauth!.issuedTokenCount()).toBe(1);
+    } finally {
+      await legacy.close();
+    }
   });
 });
 
