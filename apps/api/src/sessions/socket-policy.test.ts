@@ -259,6 +259,28 @@ describe("the session socket's own message limit (MCPDECK_WS_MESSAGES_PER_MIN)",
     await expect.poll(() => other.of("error").length).toBe(1);
     expect(other.of("error")[0]!.payload).toEqual(noGhost);
   });
+
+  it("counts invalid frames too: a client flooding malformed, unknown or binary frames is cut off with 4429", async () => {
+    const app = await start({ MCPDECK_WS_MESSAGES_PER_MIN: "3" });
+    const { token, serverId } = await userWithServer(app, "garbage@example.com");
+    const socket = await connect(app, serverId, { token });
+    socket.sendRaw("{not json");
+    socket.sendRaw(JSON.stringify({ type: "teleport", payload: {} }));
+    socket.sendRaw(Buffer.from([1, 2, 3]));
+    await expect.poll(() => socket.of("error").length).toBe(3);
+    expect(socket.of("error").map((e) => e.payload.code)).toEqual([
+      "VALIDATION_FAILED",
+      "VALIDATION_FAILED",
+      "VALIDATION_FAILED",
+    ]);
+    // Past the limit an invalid frame is refused as one too many, before it is even read.
+    socket.sendRaw("{still not json");
+    await expect.poll(() => socket.of("error").length).toBe(4);
+    expect(socket.of("error")[3]!.payload.code).toBe("RATE_LIMITED");
+    await expectServed(socket);
+    for (let i = 0; i < 5; i++) socket.sendRaw("{flood");
+    expect(await socket.closed).toEqual({ code: 4429, reason: "too many messages" });
+  });
 });
 
 describe("dead session sockets", () => {

@@ -215,9 +215,29 @@ export function createSessionSocket(deps: {
       return window.count > limit;
     }
 
+    /**
+     * Counts a message against the connection's own limit: over it, says when to try again, and past
+     * twice the limit closes the connection. Every frame counts — invalid ones too — except pings.
+     */
+    function admitted(): boolean {
+      if (!overLimit()) return true;
+      window.overruns++;
+      if (window.overruns > limit) ws.close(CLOSE.abusive, "too many messages");
+      const wait = Math.max(1, Math.ceil((window.started + 60_000 - Date.now()) / 1000));
+      sendError(
+        "RATE_LIMITED",
+        `Too many messages on this connection (at most ${limit} a minute). Try again in ${wait} s.`,
+      );
+      return false;
+    }
+
     async function handle(data: Buffer, isBinary: boolean) {
-      if (isBinary) return sendError("VALIDATION_FAILED", "Send messages as JSON text, not binary frames.");
+      if (isBinary) {
+        if (!admitted()) return;
+        return sendError("VALIDATION_FAILED", "Send messages as JSON text, not binary frames.");
+      }
       if (data.length > WS_MAX_MESSAGE_BYTES) {
+        if (!admitted()) return;
         return sendError(
           "PAYLOAD_TOO_LARGE",
           `A message may be at most ${WS_MAX_MESSAGE_BYTES / 1024} KiB; this one was ${Math.ceil(data.length / 1024)} KiB.`,
@@ -227,6 +247,7 @@ export function createSessionSocket(deps: {
       try {
         raw = JSON.parse(data.toString("utf8"));
       } catch {
+        if (!admitted()) return;
         return sendError(
           "VALIDATION_FAILED",
           'Messages are JSON: {"type": "chat_message", "payload": {"text": "…"}}.',
@@ -234,6 +255,7 @@ export function createSessionSocket(deps: {
       }
       const parsed = ClientMessage.safeParse(raw);
       if (!parsed.success) {
+        if (!admitted()) return;
         const issue = parsed.error.issues[0]!;
         const where = issue.path.length ? `${issue.path.join(".")}: ` : "";
         return sendError(
@@ -243,15 +265,7 @@ export function createSessionSocket(deps: {
       }
       const message = parsed.data;
       if (message.type === "ping") return sendStatus();
-      if (overLimit()) {
-        window.overruns++;
-        if (window.overruns > limit) ws.close(CLOSE.abusive, "too many messages");
-        const wait = Math.max(1, Math.ceil((window.started + 60_000 - Date.now()) / 1000));
-        return sendError(
-          "RATE_LIMITED",
-          `Too many messages on this connection (at most ${limit} a minute). Try again in ${wait} s.`,
-        );
-      }
+      if (!admitted()) return;
       const where = { server_id: actor.serverId, session_id: actor.sessionId };
       try {
         switch (message.type) {
