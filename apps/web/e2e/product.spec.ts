@@ -258,3 +258,51 @@ test("a new user's first session, from the sign-in code to sign-out", async ({ p
     await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
   });
 });
+
+test("sign-in refusals say exactly what is wrong: a code asked for too soon, too many wrong codes", async ({
+  page,
+}) => {
+  const email = freshEmail("refused");
+  await page.goto(`${baseUrl()}/`);
+  await page.getByLabel("Email").fill(email);
+  await page.getByRole("button", { name: "Send code" }).click();
+  await expect(page.getByLabel("Code")).toBeFocused();
+  const code = await codeFor(page.request, email);
+  const alert = page.getByRole("alert");
+
+  await test.step("another code inside the cooldown: rate limited, with the wait", async () => {
+    await page.getByRole("button", { name: "Use another email" }).click();
+    await expect(page.getByLabel("Email")).toHaveValue(email);
+    await page.getByRole("button", { name: "Send code" }).click();
+    await expect(alert.locator("strong")).toHaveText("Slow down");
+    const said = alert.locator("p");
+    await expect(said).toHaveText(/^A code was sent moments ago\. Wait \d+ s before asking for another\.$/);
+    const wait = Number(/Wait (\d+) s/.exec((await said.textContent())!)![1]);
+    expect(wait).toBeGreaterThan(0);
+    expect(wait).toBeLessThanOrEqual(30);
+    // The wait is for another code: the one already sent can still be entered.
+    await expect(page.getByRole("button", { name: /^Resend code in \d+ s$/ })).toBeDisabled();
+    await page.getByLabel("Code").fill(code === "000000" ? "111111" : "000000");
+    await expect(page.getByRole("button", { name: "Sign in" })).toBeEnabled({ timeout: 1_000 });
+  });
+
+  await test.step("five wrong codes, then the right one is refused too: the code is dead", async () => {
+    const wrong = code === "000000" ? "111111" : "000000";
+    const left = ["4 attempts left.", "3 attempts left.", "2 attempts left.", "1 attempt left."];
+    for (const after of [...left, "No attempts left: request a new code later."]) {
+      await page.getByLabel("Code").fill(wrong);
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await expect(alert.locator("p")).toHaveText(`That code is not correct. ${after}`);
+      await expect(alert.locator("strong")).toHaveText("Wrong code");
+    }
+    await page.getByLabel("Code").fill(code);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(alert.locator("strong")).toHaveText("Too many attempts");
+    await expect(alert.locator("p")).toHaveText(
+      "Too many wrong attempts: this code no longer works. Request a new code in a few minutes.",
+    );
+    await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
+    await screenshot(page, "21-sign-in-too-many-attempts");
+    await expectAccessible(page, "sign-in, code dead");
+  });
+});

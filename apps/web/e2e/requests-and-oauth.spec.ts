@@ -35,6 +35,72 @@ test("a server's form request is answered in place, checked as it is typed", asy
   await expect(page.getByTestId("result-preview")).toContainText("boss@example.com");
 });
 
+test("a server's URL request is shown whole and opens only on consent", async ({ page, context }) => {
+  const opened: string[] = [];
+  context.on("page", (p) => opened.push(p.url()));
+  await signIn(page, freshEmail("url"));
+  await page.getByRole("link", { name: "Open the session with demo" }).click();
+  await expect(page.getByTestId("link-state")).toHaveText("● connected");
+  const prompt = page.getByRole("combobox", { name: "Message or /command" });
+  const node = page.getByRole("group", { name: /Task graph, 1 node/ }).locator("[data-node-id]");
+  const connect = async (source: string) => {
+    await prompt.fill(`/call connect_data_source {"source": "${source}"}`);
+    await prompt.press("Enter");
+    await expect(node).toHaveAccessibleName(/connect_data_source pending/);
+    await page.keyboard.press("Escape");
+    await page.keyboard.press("a");
+    await expect(node).toHaveAccessibleName(/needs input/);
+    const request = page.getByTestId("input-request").last();
+    await expect(request).toContainText("The server asks you to open a page");
+    const url = request.locator(".url-whole code");
+    // Shown whole: the full address as text, nothing clipped or elided.
+    const demoOrigin = new URL(process.env.E2E_DEMO_MCP_URL!).origin.replace(/[.]/g, "\\.");
+    await expect(url).toHaveText(new RegExp(`^${demoOrigin}/connect/[0-9a-f-]{36}$`));
+    expect(await url.evaluate((el) => el.scrollWidth <= el.clientWidth)).toBe(true);
+    return { request, url: (await url.textContent())! };
+  };
+
+  await test.step("declined: nothing opens, the tool hears no", async () => {
+    const { request } = await connect("stripe");
+    await expect(request).toContainText(
+      'Open this page to connect Stripe to the signups analysis, then press "Connect" there.',
+    );
+    await expect(request).toContainText("mcpdeck never opens this address itself.");
+    await screenshot(page, "20-session-url-request");
+    await expectAccessible(page, "URL request");
+    await request.getByRole("button", { name: "Decline" }).click();
+    await expect(request).toContainText("declined.");
+    await expect(node).toHaveAccessibleName(/succeeded/);
+    await node.click();
+    await expect(page.getByTestId("result-preview")).toContainText("The user declined to connect Stripe.");
+    expect(opened).toEqual([]);
+  });
+
+  await test.step("consented: the page opens in a new tab, and its confirmation completes the call", async () => {
+    const { request, url } = await connect("google_analytics");
+    expect(opened).toEqual([]);
+    const [tab] = await Promise.all([
+      context.waitForEvent("page"),
+      request.getByRole("button", { name: "Open in a new tab" }).click(),
+    ]);
+    await tab.waitForLoadState();
+    expect(tab.url()).toBe(url);
+    await expect(request).toContainText("answered.");
+    // The call waits for the page's own confirmation.
+    await expect(node).toHaveAccessibleName(/running|needs input/);
+    await expect(tab.getByRole("heading", { name: "Connect Google Analytics" })).toBeVisible();
+    await tab.getByRole("button", { name: "Connect" }).click();
+    await expect(tab.getByRole("heading", { name: "Google Analytics is connected" })).toBeVisible();
+    await tab.close();
+    await expect(node).toHaveAccessibleName(/succeeded/);
+    await node.click();
+    await expect(page.getByTestId("result-preview")).toContainText(
+      `Google Analytics is connected (connection ${url.split("/").at(-1)}).`,
+    );
+    expect(opened).toHaveLength(1);
+  });
+});
+
 test("an OAuth server is authorized: to its authorization page and back", async ({ page }) => {
   await signIn(page, freshEmail("oauth"));
   await page.getByRole("link", { name: "Add server" }).click();

@@ -36,10 +36,20 @@ export function SignIn({ notice }: { notice?: string }) {
   const retryIn = useSecondsLeft(retryAt);
   const ids = { email: useId(), code: useId(), error: useId() };
 
-  const fail = (error: unknown) => {
+  /**
+   * Shows why a call failed. A rate limit's wait holds back what was refused: asking for a code (the
+   * resend button counts it down) or signing in (the button and the alert count it down) — a wait
+   * for another code never stops the person from entering the one already sent.
+   */
+  const fail = (error: unknown, refused: "request" | "verify") => {
     const shaped = apiErrorOf(error);
     setFailure(shaped);
-    setRetryAt(shaped.retry_after ? Date.now() + shaped.retry_after * 1000 : undefined);
+    const until = shaped.retry_after ? Date.now() + shaped.retry_after * 1000 : undefined;
+    if (refused === "verify") setRetryAt(until);
+    else {
+      setRetryAt(undefined);
+      if (until !== undefined) setResendAt(until);
+    }
   };
 
   const request = useMutation(
@@ -51,13 +61,10 @@ export function SignIn({ notice }: { notice?: string }) {
         setStep("code");
       },
       onError: (error) => {
-        fail(error);
+        fail(error, "request");
         const shaped = apiErrorOf(error);
         // Inside the cooldown a code is already on its way: let the person type it.
-        if (shaped.code === "RATE_LIMITED" && step === "email" && shaped.retry_after) {
-          setResendAt(Date.now() + shaped.retry_after * 1000);
-          setStep("code");
-        }
+        if (shaped.code === "RATE_LIMITED" && step === "email" && shaped.retry_after) setStep("code");
       },
     }),
   );
@@ -71,7 +78,7 @@ export function SignIn({ notice }: { notice?: string }) {
         navigate(safeNext ?? (signedIn.is_new_user ? "/servers?welcome=1" : "/servers"), { replace: true });
       },
       onError: (error) => {
-        fail(error);
+        fail(error, "verify");
         setCode("");
         codeInput.current?.focus();
       },

@@ -10,8 +10,13 @@ export function useNow(everyMs = 1000): number {
   return now;
 }
 
-/** Whole seconds left until `until` (0 once passed). */
+/**
+ * Whole seconds left until `until` (0 once passed). Read against the clock at each render, not only
+ * at the last tick: a deadline set between two ticks would otherwise show a second too many (the API
+ * says "wait 2 s", the countdown beside it 3 s).
+ */
 export function useSecondsLeft(until: number | undefined): number {
-  const now = useNow();
-  return until === undefined ? 0 : Math.max(0, Math.ceil((until - now) / 1000));
+  const tick = useNow();
+  if (until === undefined) return 0;
+  return Math.max(0, Math.ceil((until - Math.max(tick, Date.now())) / 1000));
 }
