@@ -237,6 +237,32 @@ describe("planning through the session engine", () => {
       s.sub.close();
     });
 
+    it("sends nothing to the model when the person declines a server's sampling request", async () => {
+      const s = await newUserSession(app, "sampling-declined@example.com");
+      await app.services.engine.send(s.actor, '/call summarize_signups {"days": 7}');
+      await s.caughtUp();
+      standIn.requests.length = 0;
+      await app.services.engine.approve(s.actor, { node_id: "call" });
+      await expect.poll(() => s.of("input_request").length, { timeout: 20_000 }).toBe(1);
+      const request = s.of("input_request")[0]!.payload;
+      expect(request).toMatchObject({ kind: "sampling", node_id: "call" });
+      await app.services.engine.respondInput(s.actor, { request_id: request.request_id, action: "decline" });
+      await expect.poll(() => s.finalStatus("call"), { timeout: 20_000 }).toBe("failed");
+      // The server was told of the refusal (the demo tool fails with it); the model was never asked.
+      const done = s
+        .of("task_update")
+        .filter((e) => e.payload.node_id === "call")
+        .at(-1)!;
+      expect(`${done.payload.error ?? ""} ${done.payload.result_preview ?? ""}`).toMatch(
+        /The user rejected the sampling request/,
+      );
+      const sampled = standIn.requests.filter((r) =>
+        JSON.stringify(r.body).includes(request.messages![0]!.text.slice(0, 40)),
+      );
+      expect(sampled).toHaveLength(0);
+      s.sub.close();
+    });
+
     it("says the model failed and why, then gives the built-in planner's plan", async () => {
       const s = await newUserSession(app, "model-down@example.com");
       standIn.script({ status: 401, message: "Invalid token." });
