@@ -178,11 +178,16 @@ export async function askInput(
       return respond({ action: "accept" });
     }
     case "sampling": {
+      // All the model would be given, as the web client shows it: the instructions, the messages, the length.
+      if (request.system_prompt) term.print(style.dim(`  system: ${request.system_prompt}`));
       for (const message of request.messages ?? [])
         term.print(style.dim(`  ${message.role}: ${message.text}`));
+      if (request.max_tokens) term.print(style.dim(`  (an answer of at most ${request.max_tokens} tokens)`));
       const line = await term.ask("  Let the model answer this? [y]es, [n]o: ");
       if (line === null || line === INTERRUPTED) return line;
-      if (isCommand(line) && !refusal(line)) return { line };
+      const refused = refusal(line);
+      if (refused) return respond(refused);
+      if (isCommand(line)) return { line };
       return respond(/^(y|yes)$/i.test(line.trim()) ? { action: "accept" } : { action: "decline" });
     }
   }

@@ -307,3 +307,220 @@ describe("client.session", () => {
     await Promise.all([stranger.close(), client.close()]);
   });
 });
+
+describe("rejecting and cancelling", () => {
+  const statuses = (view: SessionView) =>
+    Object.fromEntries([...view.graphs.values()].flatMap((g) => g.nodes.map((n) => [n.id, n.status])));
+  const nodeOf = (view: SessionView, id: string) =>
+    [...view.graphs.values()].flatMap((g) => g.nodes).find((n) => n.id === id)!;
+  /** Each node's statuses in the order the events gave them. */
+  const history = (seen: SessionEvent[]) => {
+    const out: Record<string, string[]> = {};
+    for (const e of seen) {
+      if (e.type === "task_graph_proposal") for (const n of e.payload.nodes) out[n.id] = [n.status];
+      if (e.type === "task_update" && out[e.payload.node_id]?.at(-1) !== e.payload.status)
+        out[e.payload.node_id]!.push(e.payload.status);
+    }
+    return out;
+  };
+
+  it("reject(nodeId): the node ends rejected, what depends on it skipped, the rest runs", async () => {
+    const { client, server } = await signedInWithDemo();
+    const session = client.session(server.id);
+    await session.send(
+      graph([
+        { id: "signups", tool: "query_signups", arguments: { limit: 5 } },
+        {
+          id: "report",
+          tool: "build_report",
+          arguments: { title: "Signups", sections: [{ heading: "All", data: "{{signups}}" }] },
+          depends_on: ["signups"],
+        },
+        { id: "traffic", tool: "fetch_sample_api", arguments: { endpoint: "web_traffic" } },
+      ]),
+    );
+    const results: unknown[] = [];
+    const { seen, view } = await readUntil(
+      session,
+      (v) => [...v.graphs.values()].some(graphDone),
+      [],
+      new SessionView(),
+      async (event) => {
+        if (event.type !== "task_graph_proposal") return;
+        results.push(await session.reject("signups", { graphId: event.payload.graph_id }));
+        results.push(await session.approve("traffic"));
+      },
+    );
+    expect(results).toEqual([
+      { status: "ok", session_id: session.sessionId },
+      { status: "ok", session_id: session.sessionId },
+    ]);
+    expect(statuses(view)).toEqual({ signups: "rejected", report: "skipped", traffic: "succeeded" });
+    expect(nodeOf(view, "report").error).toBe("Skipped: a step it depends on did not succeed.");
+    // Neither ever ran.
+    expect(history(seen)).toMatchObject({ signups: ["pending", "rejected"], report: ["pending", "skipped"] });
+    const logsOf = (id: string) =>
+      seen
+        .filter((e) => e.type === "log_entry" && e.payload.node_id === id)
+        .map((e) => (e as EventOf<"log_entry">).payload.message);
+    expect(logsOf("signups")).toEqual([]);
+    expect(logsOf("report")).toEqual([]);
+    expect(logsOf("traffic")).toContain("Calling fetch_sample_api.");
+
+    // A node that has ended cannot be rejected; one that does not exist is not found.
+    await expect(session.reject("signups")).rejects.toMatchObject({
+      name: "McpdeckError",
+      code: "CONFLICT",
+      message: expect.stringContaining('Node "signups" has already rejected'),
+    });
+    await expect(session.reject("traffic")).rejects.toMatchObject({ code: "CONFLICT" });
+    await expect(session.reject("nowhere")).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await client.close();
+  });
+
+  it("reject(nodeId) on a running node stops it: it ends cancelled, its dependants skipped", async () => {
+    const { client, server } = await signedInWithDemo();
+    const session = client.session(server.id);
+    await session.send(
+      graph([
+        { id: "slow", tool: "long_running_analysis", arguments: { steps: 100, step_ms: 200 } },
+        {
+          id: "report",
+          tool: "build_report",
+          arguments: { title: "Analysis", sections: [{ heading: "All", data: "{{slow}}" }] },
+          depends_on: ["slow"],
+        },
+      ]),
+    );
+    let rejectedAt = 0;
+    const { seen, view } = await readUntil(
+      session,
+      (v) => [...v.graphs.values()].some(graphDone),
+      [],
+      new SessionView(),
+      async (event) => {
+        if (event.type === "task_graph_proposal") await session.approveAll();
+        if (
+          event.type === "task_update" &&
+          event.payload.node_id === "slow" &&
+          event.payload.progress &&
+          !rejectedAt
+        ) {
+          rejectedAt = Date.now();
+          await session.reject("slow");
+        }
+      },
+    );
+    expect(rejectedAt).toBeGreaterThan(0);
+    // Stopped long before its 20 s.
+    expect(Date.now() - rejectedAt).toBeLessThan(10_000);
+    expect(statuses(view)).toEqual({ slow: "cancelled", report: "skipped" });
+    expect(nodeOf(view, "slow").error).toBe("Stopped before it finished.");
+    expect(history(seen).slow).toEqual(["pending", "approved", "running", "cancelled"]);
+    await client.close();
+  });
+
+  it("cancel() mid-run: the running call ends cancelled, steps not started too, and the session says so", async () => {
+    const { client, server } = await signedInWithDemo();
+    const session = client.session(server.id);
+    await session.send(
+      graph([
+        { id: "slow", tool: "long_running_analysis", arguments: { steps: 100, step_ms: 200 } },
+        {
+          id: "report",
+          tool: "build_report",
+          arguments: { title: "Analysis", sections: [{ heading: "All", data: "{{slow}}" }] },
+          depends_on: ["slow"],
+        },
+        { id: "later", tool: "query_signups", arguments: {} },
+      ]),
+    );
+    let cancelling: Promise<unknown> | undefined;
+    let cancelledAt = 0;
+    let progressed = 0;
+    const { seen, view } = await readUntil(
+      session,
+      (v) =>
+        [...v.graphs.values()].some(graphDone) &&
+        v.messages.some((m) => m.sender === "SYSTEM" && m.text.startsWith("Cancelling:")),
+      [],
+      new SessionView(),
+      async (event) => {
+        // Approve two; "later" stays pending, never approved.
+        if (event.type === "task_graph_proposal") {
+          await session.approve("report");
+          await session.approve("slow");
+        }
+        if (event.type === "task_update" && event.payload.node_id === "slow" && event.payload.progress) {
+          progressed = Math.max(progressed, event.payload.progress.current);
+          if (progressed >= 2 && !cancelling) {
+            cancelledAt = Date.now();
+            cancelling = session.cancel();
+          }
+        }
+      },
+    );
+    // The promise cancel() returned: the API took the cancellation.
+    expect(await cancelling).toEqual({ status: "ok", session_id: session.sessionId });
+    expect(Date.now() - cancelledAt).toBeLessThan(10_000);
+    expect(statuses(view)).toEqual({ slow: "cancelled", report: "cancelled", later: "cancelled" });
+    expect(nodeOf(view, "slow").error).toBe("Stopped before it finished.");
+    expect(history(seen)).toEqual({
+      slow: ["pending", "approved", "running", "cancelled"],
+      report: ["pending", "approved", "cancelled"],
+      later: ["pending", "cancelled"],
+    });
+    // It stopped where it was, far from its 100 steps, and reported nothing after its end.
+    const updates = seen.filter(
+      (e): e is EventOf<"task_update"> => e.type === "task_update" && e.payload.node_id === "slow",
+    );
+    const end = updates.findIndex((e) => e.payload.status === "cancelled");
+    expect(updates.slice(end + 1)).toEqual([]);
+    expect(Math.max(...updates.map((e) => e.payload.progress?.current ?? 0))).toBeLessThan(50);
+    expect(view.messages.filter((m) => m.sender === "SYSTEM").at(-1)?.text).toBe(
+      "Cancelling: 1 running call stopped, 2 steps that had not started cancelled.",
+    );
+
+    // Nothing left to cancel: said so, not an error.
+    expect(await session.cancel()).toMatchObject({ status: "ok" });
+    await readUntil(
+      session,
+      (_v, e) => e.type === "chat_message" && e.payload.text === "Nothing is running or waiting.",
+    );
+    await client.close();
+  });
+
+  it("cancel() while a call waits for an answer: the request is withdrawn and the call cancelled", async () => {
+    const { client, server } = await signedInWithDemo();
+    const session = client.session(server.id);
+    await session.send("/call configure_report {}");
+    let requestId: string | undefined;
+    const { seen, view } = await readUntil(
+      session,
+      (v) => [...v.graphs.values()].some(graphDone),
+      [],
+      new SessionView(),
+      async (event) => {
+        if (event.type === "task_graph_proposal") await session.approve("call");
+        if (event.type === "input_request") {
+          requestId = event.payload.request_id;
+          await session.cancel();
+        }
+      },
+    );
+    expect(requestId).toBeDefined();
+    expect(seen).toContainEqual(
+      expect.objectContaining({
+        type: "input_resolved",
+        payload: { request_id: requestId, action: "cancel" },
+      }),
+    );
+    expect(view.inputs.size).toBe(0);
+    expect(statuses(view)).toEqual({ call: "cancelled" });
+    // Too late to answer it now.
+    await expect(session.respond(requestId!, { action: "decline" })).rejects.toMatchObject({
+      code: "CONFLICT",
+    });
+    await client.close();
+  });
+});

@@ -263,6 +263,68 @@ describe("planning through the session engine", () => {
       s.sub.close();
     });
 
+    it("sends the model long results and answers trimmed to its context, the newest request whole", async () => {
+      const s = await newUserSession(app, "long-history@example.com");
+      type Sent = { role: string; content: string };
+      const messagesOf = (i: number) => standIn.requests[i]!.body.messages as Sent[];
+
+      // 1. The model answers at great length (a pasted dump): the conversation keeps it whole.
+      const dump = `<dump> ${"signup row, ".repeat(3000)}</dump>`;
+      standIn.requests.length = 0;
+      standIn.script({ text: JSON.stringify({ reply: dump, nodes: [] }) });
+      await app.services.engine.send(s.actor, "paste every signup you know about");
+      await s.caughtUp();
+      expect(s.messages("AGENT").at(-1)?.text).toBe(dump);
+
+      // 2. A tool with a long result: the end-of-graph summary gets the result cut, with the marker.
+      await app.services.engine.send(s.actor, '/call fetch_sample_api {"endpoint": "web_traffic"}');
+      await s.caughtUp();
+      standIn.requests.length = 0;
+      standIn.script({ text: "Traffic held steady all month." });
+      await app.services.engine.approve(s.actor, { node_id: "call" });
+      await expect.poll(() => s.finalStatus("call"), { timeout: 20_000 }).toBe("succeeded");
+      await expect.poll(() => s.messages("AGENT").at(-1)?.text).toBe("Traffic held steady all month.");
+      const preview = s
+        .of("task_update")
+        .filter((e) => e.payload.node_id === "call")
+        .at(-1)!.payload.result_preview!;
+      expect(preview).toMatch(/^\{\n {2}"endpoint": "web_traffic",[\s\S]*…$/);
+      expect(preview).toHaveLength(500);
+      expect(standIn.requests).toHaveLength(1);
+      const summary = messagesOf(0);
+      const summarised = JSON.parse(summary.find((m) => m.role === "user")!.content) as {
+        steps: { step: string; status: string; result: string }[];
+      };
+      expect(summarised.steps).toEqual([
+        expect.objectContaining({ step: "call", status: "succeeded", result: preview }),
+      ]);
+      expect(JSON.stringify(standIn.requests[0]!.body).length / 4).toBeLessThan(16384 / 2);
+
+      // 3. The next request: sent whole and last, the long answer before it cut with the marker,
+      //    everything within the context the model was configured with.
+      standIn.requests.length = 0;
+      standIn.script({ text: JSON.stringify({ reply: "Which week?", nodes: [] }) });
+      await app.services.engine.send(s.actor, REQUEST);
+      await s.caughtUp();
+      expect(standIn.requests).toHaveLength(1);
+      const sent = messagesOf(0);
+      expect(sent.at(-1)).toEqual({ role: "user", content: REQUEST });
+      expect(sent[0]!.role).toBe("system");
+      const answer = sent.find((m) => m.role === "assistant" && m.content.startsWith("<dump>"))!;
+      expect(answer.content).toHaveLength(4000);
+      expect(answer.content.endsWith("…")).toBe(true);
+      expect(dump.startsWith(answer.content.slice(0, -1))).toBe(true);
+      expect(JSON.stringify(sent)).not.toContain("</dump>");
+      expect(sent.some((m) => m.role === "user" && m.content === "paste every signup you know about")).toBe(
+        true,
+      );
+      expect(sent.some((m) => m.role === "assistant" && m.content === "Traffic held steady all month.")).toBe(
+        true,
+      );
+      expect(JSON.stringify(standIn.requests[0]!.body).length / 4).toBeLessThan(16384);
+      s.sub.close();
+    });
+
     it("says the model failed and why, then gives the built-in planner's plan", async () => {
       const s = await newUserSession(app, "model-down@example.com");
       standIn.script({ status: 401, message: "Invalid token." });

@@ -12,6 +12,14 @@ const TOOLS_SHARE = 0.5;
 const MAX_DESCRIPTION_CHARS = 600;
 const MAX_TURN_CHARS = 4000;
 const MAX_PREVIEW_CHARS = 1500;
+/** What a message's framing (role, separators) is counted as. */
+const MESSAGE_TOKENS = 4;
+
+/** The tokens a plan prompt may take: the context less the room kept for the answer. */
+export const promptBudget = (contextTokens: number) =>
+  Math.max(1024, contextTokens - Math.min(OUTPUT_TOKENS, contextTokens / 4));
+
+const ALSO_OFFERED = "Also offered (schemas left out for space; plan with them only if needed):";
 
 const cut = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 
@@ -52,30 +60,31 @@ export function describeTools(tools: readonly CatalogTool[], request: string, bu
     .rank(terms(request))
     .map((m) => m.tool);
   const ordered = [...ranked, ...tools.filter((t) => !ranked.includes(t))];
-  const full: string[] = [];
-  const brief: string[] = [];
+  const more = (n: number) => `…and ${n} more tool${n === 1 ? "" : "s"} not shown.`;
+  // Counted in characters, separators and the closing line included, so the text as joined fits.
+  const limit = budgetTokens * 4 - (more(tools.length).length + 2);
+  const parts: string[] = [];
   let used = 0;
+  let full = 0;
+  let brief = 0;
+  const add = (...pieces: string[]) => {
+    const cost = pieces.reduce((sum, p) => sum + p.length + (used + sum > 0 ? 2 : 0), 0);
+    if (used + cost > limit) return false;
+    parts.push(...pieces);
+    used += cost;
+    return true;
+  };
   for (const tool of ordered) {
-    const entry = describeTool(tool, budgetTokens);
-    const cost = estimateTokens(entry);
-    if (brief.length === 0 && used + cost <= budgetTokens) {
-      full.push(entry);
-      used += cost;
+    if (brief === 0 && add(describeTool(tool, budgetTokens))) {
+      full++;
       continue;
     }
     const line = `- ${tool.name}${tool.title ? ` — ${tool.title}` : ""}`;
-    if (used + estimateTokens(line) > budgetTokens) break;
-    brief.push(line);
-    used += estimateTokens(line);
+    if (!(brief === 0 ? add(ALSO_OFFERED, line) : add(line))) break;
+    brief++;
   }
-  const left = tools.length - full.length - brief.length;
-  return [
-    ...full,
-    ...(brief.length
-      ? ["Also offered (schemas left out for space; plan with them only if needed):", ...brief]
-      : []),
-    ...(left > 0 ? [`…and ${left} more tool${left === 1 ? "" : "s"} not shown.`] : []),
-  ].join("\n\n");
+  const left = tools.length - full - brief;
+  return [...parts, ...(left > 0 ? [more(left)] : [])].join("\n\n");
 }
 
 function systemPrompt(tools: string, today: Date): string {
@@ -105,8 +114,10 @@ function turnMessage(turn: ChatTurn): ModelMessage {
 }
 
 /**
- * The system prompt and messages for one request, within the model's context: the tool list gets
- * up to half the budget, the latest turns of the conversation what is left (each long turn cut).
+ * The system prompt and messages for one request, within the model's context: the request first
+ * (whole up to its limit, and never so long that the tool list has no room), then the tool list,
+ * up to half the budget, then the latest turns of the conversation in what is left (each long turn
+ * cut). Everything is counted as it is sent, 4 tokens a message for the framing.
  */
 export function buildPlanPrompt(input: {
   request: string;
@@ -115,15 +126,24 @@ export function buildPlanPrompt(input: {
   today: Date;
   contextTokens: number;
 }): { system: string; messages: ModelMessage[]; toolsShown: string } {
-  const available = Math.max(1024, input.contextTokens - Math.min(OUTPUT_TOKENS, input.contextTokens / 4));
-  const toolsShown = describeTools(input.tools, input.request, Math.floor(available * TOOLS_SHARE));
+  const available = promptBudget(input.contextTokens);
+  const instructions = estimateTokens(systemPrompt("", input.today));
+  const toolsMax = Math.floor(available * TOOLS_SHARE);
+  const requestRoom =
+    available - instructions - MESSAGE_TOKENS - Math.min(toolsMax, Math.floor(available / 4));
+  const request = cut(input.request, Math.min(MAX_TURN_CHARS * 2, Math.max(200, requestRoom * 4)));
+  const toolsBudget = Math.max(
+    0,
+    Math.min(toolsMax, available - instructions - estimateTokens(request) - MESSAGE_TOKENS),
+  );
+  const toolsShown = describeTools(input.tools, input.request, toolsBudget);
   const system = systemPrompt(toolsShown, input.today);
-  const last: ModelMessage = { role: "user", content: cut(input.request, MAX_TURN_CHARS * 2) };
-  let left = available - estimateTokens(system) - estimateTokens(input.request);
+  const last: ModelMessage = { role: "user", content: request };
+  let left = available - estimateTokens(system) - estimateTokens(request) - MESSAGE_TOKENS;
   const history: ModelMessage[] = [];
   for (const turn of [...input.conversation].reverse()) {
     const message = turnMessage(turn);
-    const cost = estimateTokens(message.content as string) + 4;
+    const cost = estimateTokens(message.content as string) + MESSAGE_TOKENS;
     if (cost > left) break;
     history.unshift(message);
     left -= cost;
@@ -145,33 +165,59 @@ export function repairMessages(answer: string, problems: string[]): ModelMessage
   ];
 }
 
-/** What to summarise when a graph has finished: the actual outcome, long results cut. */
+const SUMMARY_SYSTEM =
+  "You write the short summary a person reads when the plan they approved has finished. Use only the results given: say what was found (numbers included), what failed and why, and which files were produced. No more than 8 lines, plain text, no JSON.";
+const MAX_ERROR_CHARS = 400;
+const MAX_TITLE_CHARS = 200;
+/** Below this, a step's result and error are left out rather than cut to nothing. */
+const MIN_PREVIEW_CHARS = 40;
+
+/**
+ * What to summarise when a graph has finished: the actual outcome within half the model's context.
+ * Long results and errors are cut, shorter the more steps there are; a graph too big to list whole
+ * at all shows its first steps and files, and counts the rest by status.
+ */
 export function summaryPrompt(
   outcome: GraphOutcome,
   contextTokens: number,
 ): { system: string; prompt: string } {
-  const budget = Math.max(1024, contextTokens / 2);
-  const perNode = Math.max(
-    200,
-    Math.min(MAX_PREVIEW_CHARS, Math.floor((budget * 4) / Math.max(1, outcome.nodes.length) / 2)),
-  );
-  const nodes = outcome.nodes.map((n) => ({
-    step: n.id,
-    title: n.title,
-    tool: n.tool,
-    status: n.status,
-    ...(n.error ? { error: cut(n.error, 400) } : {}),
-    ...(n.resultPreview ? { result: cut(n.resultPreview, perNode) } : {}),
-  }));
-  const artifacts = outcome.artifacts.map((a) => ({
-    name: a.name,
-    type: a.contentType,
-    bytes: a.size,
-    step: a.nodeId,
-  }));
-  return {
-    system:
-      "You write the short summary a person reads when the plan they approved has finished. Use only the results given: say what was found (numbers included), what failed and why, and which files were produced. No more than 8 lines, plain text, no JSON.",
-    prompt: JSON.stringify({ steps: nodes, files: artifacts }, null, 1),
+  const budget = Math.max(1024, Math.floor(contextTokens / 2));
+  const render = (shown: number, perNode: number) => {
+    const nodes = outcome.nodes.slice(0, shown).map((n) => ({
+      step: n.id,
+      title: cut(n.title, MAX_TITLE_CHARS),
+      tool: n.tool,
+      status: n.status,
+      ...(n.error && perNode >= MIN_PREVIEW_CHARS
+        ? { error: cut(n.error, Math.min(MAX_ERROR_CHARS, perNode)) }
+        : {}),
+      ...(n.resultPreview && perNode >= MIN_PREVIEW_CHARS ? { result: cut(n.resultPreview, perNode) } : {}),
+    }));
+    const artifacts = outcome.artifacts.slice(0, shown).map((a) => ({
+      name: cut(a.name, MAX_TITLE_CHARS),
+      type: a.contentType,
+      bytes: a.size,
+      step: a.nodeId,
+    }));
+    const hidden = outcome.nodes.slice(shown);
+    const byStatus = new Map<string, number>();
+    for (const n of hidden) byStatus.set(n.status, (byStatus.get(n.status) ?? 0) + 1);
+    const notShown = hidden.length
+      ? { more_steps: [...byStatus].map(([status, count]) => `${count} ${status}`).join(", ") }
+      : {};
+    const moreFiles =
+      outcome.artifacts.length > shown ? { more_files: outcome.artifacts.length - shown } : {};
+    return JSON.stringify({ steps: nodes, ...notShown, files: artifacts, ...moreFiles }, null, 1);
   };
+  const fits = (prompt: string) => estimateTokens(SUMMARY_SYSTEM) + estimateTokens(prompt) <= budget;
+  let shown = Math.max(outcome.nodes.length, outcome.artifacts.length);
+  let perNode = Math.min(MAX_PREVIEW_CHARS, Math.floor((budget * 4) / Math.max(1, outcome.nodes.length) / 2));
+  let prompt = render(shown, perNode);
+  // Shorter texts first, then fewer steps, until it fits.
+  while (!fits(prompt) && shown > 0) {
+    if (perNode >= MIN_PREVIEW_CHARS) perNode = Math.floor(perNode * 0.7);
+    else shown = Math.floor(shown * 0.8);
+    prompt = render(shown, perNode);
+  }
+  return { system: SUMMARY_SYSTEM, prompt };
 }
