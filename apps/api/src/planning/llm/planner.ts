@@ -8,7 +8,14 @@ import {
 } from "ai";
 import { checkGraph } from "../../sessions/graph.js";
 import type { PlanAnswer, Planner, PlanRequest } from "../../sessions/planner.js";
-import { buildPlanPrompt, OUTPUT_TOKENS, repairMessages, summaryPrompt } from "./prompt.js";
+import {
+  buildPlanPrompt,
+  OUTPUT_TOKENS,
+  outputTokens,
+  repairMessages,
+  summaryOutputTokens,
+  summaryPrompt,
+} from "./prompt.js";
 import { PlanOutput, readPlan } from "./schema.js";
 
 /** The model's answer could not be read as a plan, even after being shown what was wrong. */
@@ -56,7 +63,7 @@ export function createLlmPlanner(deps: {
         name: "plan",
         description: "A reply, and the plan's steps if any.",
       }),
-      maxOutputTokens: OUTPUT_TOKENS,
+      maxOutputTokens: outputTokens(deps.contextTokens),
       maxRetries,
       abortSignal: signal,
       // Errors arrive in the stream below; the default handler would print them to the console.
@@ -128,7 +135,7 @@ export function createLlmPlanner(deps: {
         model: deps.model,
         system,
         prompt,
-        maxOutputTokens: 1024,
+        maxOutputTokens: summaryOutputTokens(deps.contextTokens),
         maxRetries,
         abortSignal: signal,
       });

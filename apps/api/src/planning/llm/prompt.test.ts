@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { CatalogTool } from "../../sessions/graph.js";
 import { type ChatTurn, estimateTokens, type GraphOutcome } from "../../sessions/planner.js";
 import { TRACKER_TOOLS } from "../testing/catalogs.js";
-import { buildPlanPrompt, promptBudget, summaryPrompt } from "./prompt.js";
+import { buildPlanPrompt, outputTokens, promptBudget, summaryOutputTokens, summaryPrompt } from "./prompt.js";
 
 const TODAY = new Date("2026-11-28T10:00:00Z");
 /** The longest a turn of the conversation is shown (the code's MAX_TURN_CHARS). */
@@ -34,6 +34,21 @@ const MANY_TOOLS: CatalogTool[] = Array.from({ length: 300 }, (_, i) => ({
   description: `Does thing number ${i}. ${"padding ".repeat(60)}`,
   inputSchema: { type: "object", properties: { value: { type: "string", description: "x".repeat(200) } } },
 }));
+
+describe("prompt and answer together within the model's context", () => {
+  it("keeps room for the answer at every context size, never asking for more than the model holds", () => {
+    for (const contextTokens of [1024, 2048, 4096, 8192, 16_384, 32_000, 128_000]) {
+      expect(
+        promptBudget(contextTokens) + outputTokens(contextTokens),
+        `${contextTokens}`,
+      ).toBeLessThanOrEqual(contextTokens);
+      expect(outputTokens(contextTokens), `${contextTokens}`).toBeGreaterThanOrEqual(256);
+      expect(summaryOutputTokens(contextTokens), `${contextTokens}`).toBeGreaterThanOrEqual(256);
+    }
+    expect(outputTokens(128_000)).toBe(4096);
+    expect(outputTokens(4096)).toBe(1024);
+  });
+});
 
 describe("the plan prompt within the model's context", () => {
   /** A conversation of 45 turns: short questions, very long answers and notes (pasted tool results). */
@@ -133,7 +148,7 @@ describe("the plan prompt within the model's context", () => {
   });
 
   it.each([
-    [1024, 1000, "whole"],
+    [1024, 400, "whole"],
     [1024, 2000, "cut"],
     [2048, 2000, "whole"],
     [2048, 40_000, "cut"],
@@ -150,8 +165,8 @@ describe("the plan prompt within the model's context", () => {
       else {
         expect(shown.endsWith("…")).toBe(true);
         expect(request.startsWith(shown.slice(0, -1))).toBe(true);
-        // As much of the request as the room allows, never just a stub.
-        expect(shown.length).toBeGreaterThan(1000);
+        // As much of the request as the room allows, never just a stub (a quarter of the budget at least).
+        expect(shown.length).toBeGreaterThan(Math.min(1000, promptBudget(contextTokens)));
       }
       // The tool list shrank rather than pushing the prompt over, and says so; it still names tools.
       expect(prompt.toolsShown).toMatch(/more tools not shown/);

@@ -15,9 +15,17 @@ const MAX_PREVIEW_CHARS = 1500;
 /** What a message's framing (role, separators) is counted as. */
 const MESSAGE_TOKENS = 4;
 
+/**
+ * The room kept for a plan's answer: up to OUTPUT_TOKENS, at most a quarter of the context, so
+ * prompt and answer together never ask for more than the model holds.
+ */
+export const outputTokens = (contextTokens: number) => Math.min(OUTPUT_TOKENS, Math.floor(contextTokens / 4));
+
+/** The room kept for a summary's answer: a short text, at most a quarter of the context. */
+export const summaryOutputTokens = (contextTokens: number) => Math.min(1024, Math.floor(contextTokens / 4));
+
 /** The tokens a plan prompt may take: the context less the room kept for the answer. */
-export const promptBudget = (contextTokens: number) =>
-  Math.max(1024, contextTokens - Math.min(OUTPUT_TOKENS, contextTokens / 4));
+export const promptBudget = (contextTokens: number) => contextTokens - outputTokens(contextTokens);
 
 const ALSO_OFFERED = "Also offered (schemas left out for space; plan with them only if needed):";
 
@@ -181,7 +189,7 @@ export function summaryPrompt(
   outcome: GraphOutcome,
   contextTokens: number,
 ): { system: string; prompt: string } {
-  const budget = Math.max(1024, Math.floor(contextTokens / 2));
+  const budget = Math.floor(contextTokens / 2);
   const render = (shown: number, perNode: number) => {
     const nodes = outcome.nodes.slice(0, shown).map((n) => ({
       step: n.id,
