@@ -10,7 +10,6 @@ import { checkGraph } from "../../sessions/graph.js";
 import type { PlanAnswer, Planner, PlanRequest } from "../../sessions/planner.js";
 import {
   buildPlanPrompt,
-  OUTPUT_TOKENS,
   outputTokens,
   repairMessages,
   summaryOutputTokens,
