@@ -156,12 +156,12 @@ export function createSessionService(deps: {
       },
     ) => act(userId, serverId, sessionId, (actor) => engine.respondInput(actor, answer)),
 
-    /** `connection_status`: the MCP ping's round trip, the planner, the conversation's size. */
     /** The server's status changed: the next `connection_status` pings it again. */
     forgetPing(serverId: string): void {
       pings.delete(serverId);
     },
 
+    /** `connection_status`: the MCP ping's round trip, the planner, the conversation's size. */
     async connectionStatus(actor: Actor): Promise<ConnectionStatus> {
       const [latency, model] = await Promise.all([sharedPing(actor), engine.modelStatus(actor.sessionId)]);
       return { status: latency === null ? "offline" : "online", latency, ...model };
