@@ -26,7 +26,7 @@ import { webContentSecurityPolicy } from "./content-security-policy.js";
 import { type BuildContext, createContextBuilder } from "./context.js";
 import { registerMetricsRoute } from "./metrics-route.js";
 import { registerRestFacade } from "./rest.js";
-import { refuseUpgrade } from "./upgrade.js";
+import { closeGoingAway, refuseUpgrade } from "./upgrade.js";
 
 export const API_PREFIX = "/api/v1";
 
@@ -274,14 +274,10 @@ function attachWebSockets(
     keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 5_000 },
   });
   services.metrics.probes.trpcSockets = () => trpcWss.clients.size;
-  // Stopping: clients reconnect at once (to another process) and resume their subscriptions. A
-  // connection whose client does not answer the close is cut after a moment: it cannot hold the stop.
+  // Stopping: clients reconnect at once (to another process) and resume their subscriptions.
   app.addHook("preClose", async () => {
     trpcHandler.broadcastReconnectNotification();
-    for (const client of trpcWss.clients) client.close(1001, "server restarting");
-    setTimeout(() => {
-      for (const client of trpcWss.clients) client.terminate();
-    }, 3_000).unref();
+    closeGoingAway(trpcWss);
   });
 
   app.server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {

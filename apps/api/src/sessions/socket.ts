@@ -6,7 +6,7 @@ import { AUTH_REVOKED_CHANNEL, signInEnded } from "../auth/service.js";
 import type { SessionActor, VerifiedSignIn } from "../context.js";
 import { AppError, shapeError } from "../errors.js";
 import type { BuildContext } from "../http/context.js";
-import { refuseUpgrade } from "../http/upgrade.js";
+import { closeGoingAway, refuseUpgrade } from "../http/upgrade.js";
 import type { Logger } from "../logger.js";
 import type { AppRouter } from "../root.js";
 import { parseStatusChange, SERVER_STATUS_CHANNEL } from "../servers/status-events.js";
@@ -24,7 +24,7 @@ const FRAME_HARD_LIMIT = 4 * WS_MAX_MESSAGE_BYTES;
 export const CLOSE = {
   /** Signed out, token expired or sign-in revoked: refresh the token, then reconnect. */
   unauthenticated: 4401,
-  /** The server is restarting: reconnect now (to any process) from the last event id. */
+  /** The server is restarting: reconnect now (to any process) from the last event id (closeGoingAway). */
   goingAway: 1001,
   /** Too many messages for too long: slow down before reconnecting. */
   abusive: 4429,
@@ -372,11 +372,7 @@ export function createSessionSocket(deps: {
     async close() {
       await unlistenRevocations?.();
       await unlistenStatus?.();
-      for (const ws of wss.clients) ws.close(CLOSE.goingAway, "server restarting");
-      // A client that does not answer the close cannot hold the process's stop.
-      setTimeout(() => {
-        for (const ws of wss.clients) ws.terminate();
-      }, 3_000).unref();
+      closeGoingAway(wss);
       wss.close();
     },
     connections: () => wss.clients.size,
