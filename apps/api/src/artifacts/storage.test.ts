@@ -28,15 +28,7 @@ beforeAll(async () => {
     dataDir,
     env: { MCPDECK_ARTIFACT_STORAGE: "file", MCPDECK_ARTIFACT_MAX_MB: "1" },
   });
-  const signedIn = await app.signIn("files@example.com");
-  token = signedIn.access_token;
-  userId = signedIn.user.id;
-  serverId = (
-    await app.request("POST", "/api/v1/servers", {
-      token,
-      body: { name: "demo", url: demo.url, auth_method: "none" },
-    })
-  ).body.id;
+  ({ token, userId, serverId } = await app.signInWithServer("files@example.com", demo.url));
 });
 afterAll(async () => {
   await app.close();

@@ -19,12 +19,8 @@ afterAll(async () => {
 
 describe("a graceful stop (SIGTERM)", () => {
   it("tells clients to reconnect, lets calls finish within the grace period and interrupts the rest as a crash would", async () => {
-    const { access_token: token } = await app.signIn("drain@example.com");
-    const created = await app.request("POST", "/api/v1/servers", {
-      token,
-      body: { name: "peer", url: peer.url, auth_method: "none" },
-    });
-    const client = await openSessionSocket(app.url, created.body.id, { token });
+    const { token, serverId } = await app.signInWithServer("drain@example.com", peer.url, "peer");
+    const client = await openSessionSocket(app.url, serverId, { token });
     // A tRPC WebSocket client, to see tRPC's reconnect notification.
     const trpc = new WebSocket(`${app.url.replace(/^http/, "ws")}/trpc`);
     const trpcMessages: string[] = [];

@@ -52,19 +52,7 @@ async function start(env: Record<string, string> = {}, socketStatusEveryMs?: num
 }
 
 /** A signed-in user with the demo server registered. */
-async function userWithServer(app: TestApp, email: string) {
-  const signedIn = await app.signIn(email);
-  const created = await app.request("POST", "/api/v1/servers", {
-    token: signedIn.access_token,
-    body: { name: "demo", url: demo.url, auth_method: "none" },
-  });
-  expect(created.status).toBe(201);
-  return {
-    token: signedIn.access_token as string,
-    refresh: signedIn.refresh_token as string,
-    serverId: created.body.id as string,
-  };
-}
+const userWithServer = (app: TestApp, email: string) => app.signInWithServer(email, demo.url);
 
 /** A session socket, closed after the test, once its first connection_status arrived. */
 async function connect(app: TestApp, serverId: string, opts: Parameters<typeof openSessionSocket>[2]) {

@@ -18,13 +18,7 @@ beforeAll(async () => {
     statusChecks: false,
     env: { MCPDECK_INPUT_TIMEOUT_S: "2", MCPDECK_WS_MESSAGES_PER_MIN: "1000" },
   });
-  token = (await app.signIn("socket@example.com")).access_token;
-  serverId = (
-    await app.request("POST", "/api/v1/servers", {
-      token,
-      body: { name: "demo", url: demo.url, auth_method: "none" },
-    })
-  ).body.id;
+  ({ token, serverId } = await app.signInWithServer("socket@example.com", demo.url));
 });
 afterAll(async () => {
   await app.close();
@@ -298,12 +292,8 @@ describe("the session socket: a connection outliving what it acts for", () => {
     const clock = manualClock();
     const timed = await startTestApp({ clock, statusChecks: false });
     try {
-      const signedIn = await timed.signIn("expiring@example.com");
-      const own = await timed.request("POST", "/api/v1/servers", {
-        token: signedIn.access_token,
-        body: { name: "demo", url: demo.url, auth_method: "none" },
-      });
-      const c = await openSessionSocket(timed.url, own.body.id, { token: signedIn.access_token });
+      const own = await timed.signInWithServer("expiring@example.com", demo.url);
+      const c = await openSessionSocket(timed.url, own.serverId, { token: own.token });
       await c.waitFor("connection_status");
       c.send("chat_message", { text: "/help" });
       await c.waitFor("chat_message", (m) => m.payload.sender === "SYSTEM");
@@ -420,14 +410,10 @@ describe("conversations", () => {
   });
 
   it("closes the sockets of a sign-in that ends", async () => {
-    const signedIn = await app.signIn("leaver@example.com");
-    const own = await app.request("POST", "/api/v1/servers", {
-      token: signedIn.access_token,
-      body: { name: "demo", url: demo.url, auth_method: "none" },
-    });
-    const c = await openSessionSocket(app.url, own.body.id, { token: signedIn.access_token });
+    const own = await app.signInWithServer("leaver@example.com", demo.url);
+    const c = await openSessionSocket(app.url, own.serverId, { token: own.token });
     await c.waitFor("connection_status");
-    await app.request("POST", "/api/v1/auth/logout", { body: { refresh_token: signedIn.refresh_token } });
+    await app.request("POST", "/api/v1/auth/logout", { body: { refresh_token: own.refresh } });
     expect((await c.closed).code).toBe(4401);
   });
 });

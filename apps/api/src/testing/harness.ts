@@ -25,6 +25,12 @@ export interface TestApp extends RunningApp {
     email: string,
   ): Promise<{ access_token: string; refresh_token: string; user: any; is_new_user: boolean }>;
   latestCode(email: string): Promise<string>;
+  /** Signs in (as `signIn`) and registers an MCP server without auth at `url` for that user. */
+  signInWithServer(
+    email: string,
+    url: string,
+    name?: string,
+  ): Promise<{ token: string; refresh: string; userId: string; serverId: string }>;
 }
 
 /** A controllable clock for expiry tests. */
@@ -130,12 +136,29 @@ export async function startTestApp(
     return res.body;
   }
 
+  async function signInWithServer(email: string, url: string, name = "demo") {
+    const signedIn = await signIn(email);
+    const created = await request<{ id: string }>("POST", "/api/v1/servers", {
+      token: signedIn.access_token,
+      body: { name, url, auth_method: "none" },
+    });
+    if (created.status !== 201)
+      throw new Error(`registering ${url} failed: ${created.status} ${JSON.stringify(created.body)}`);
+    return {
+      token: signedIn.access_token as string,
+      refresh: signedIn.refresh_token as string,
+      userId: signedIn.user.id as string,
+      serverId: created.body.id,
+    };
+  }
+
   return {
     ...app,
     db,
     request,
     signIn,
     latestCode,
+    signInWithServer,
     async close() {
       await app.close();
       if (ownsDb) await db.close();
