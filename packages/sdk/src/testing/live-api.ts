@@ -20,11 +20,17 @@ export interface LiveApi {
   close(): Promise<void>;
 }
 
-export async function startLiveApi(opts: { env?: Record<string, string> } = {}): Promise<LiveApi> {
+export async function startLiveApi(
+  opts: {
+    env?: Record<string, string>;
+    /** How often session sockets send their status and re-check the sign-in (default 15 s). */
+    socketStatusEveryMs?: number;
+  } = {},
+): Promise<LiveApi> {
   const demo = await startDemoMcpServer({ port: 0 });
   let offset = 0;
   const app = await startTestApp({
-    ...(opts.env ? { env: opts.env } : {}),
+    ...opts,
     clock: { now: () => new Date(Date.now() + offset) },
     statusChecks: false,
   });
