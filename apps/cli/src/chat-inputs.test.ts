@@ -1,8 +1,15 @@
 import { type LlmStandIn, startLlmStandIn } from "@mcpdeck/api/testing/llm-standin";
-import { SessionView } from "@mcpdeck/sdk";
+import { type McpdeckClient, SessionView, TERMINAL_STATUSES } from "@mcpdeck/sdk";
 import { type LiveApi, startLiveApi } from "@mcpdeck/sdk/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Home, type Running, signedIn, start, startInTerminal, userHome } from "./testing/cli.js";
+import {
+  type Home,
+  type Running,
+  signedInWithDemo,
+  start,
+  startInTerminal,
+  userHome,
+} from "./testing/cli.js";
 
 /**
  * Input requests other than forms, asked at `mcpdeck chat`'s prompt: a URL for the person to open
@@ -12,7 +19,7 @@ import { type Home, type Running, signedIn, start, startInTerminal, userHome } f
 let api: LiveApi;
 let standIn: LlmStandIn;
 let home: Home;
-let client: Awaited<ReturnType<typeof signedIn>>["client"];
+let client: McpdeckClient;
 let serverId: string;
 
 beforeAll(async () => {
@@ -26,10 +33,9 @@ beforeAll(async () => {
     },
   });
   home = userHome();
-  ({ client } = await signedIn(api, home, "chat-inputs@example.com"));
-  serverId = (
-    await client.trpc.servers.create.mutate({ name: "demo", url: api.demoUrl, auth_method: "none" })
-  ).id;
+  const demo = await signedInWithDemo(api, home, "chat-inputs@example.com");
+  client = demo.client;
+  serverId = demo.server.id;
 });
 afterAll(async () => {
   await client?.close();
@@ -46,7 +52,7 @@ async function finalNode(nodeId: string) {
     for await (const event of session) {
       view.apply(event);
       const node = [...view.graphs.values()].flatMap((g) => g.nodes).find((n) => n.id === nodeId);
-      if (node && !["pending", "approved", "running", "awaiting_input"].includes(node.status)) return node;
+      if (node && TERMINAL_STATUSES.has(node.status)) return node;
     }
     return undefined;
   } finally {

@@ -6,7 +6,7 @@ import {
   type SessionView,
 } from "@mcpdeck/sdk";
 import { formatSize } from "./artifacts.js";
-import { renderGraph, statusIcon } from "./graph-tree.js";
+import { renderGraph, stepLine } from "./graph-tree.js";
 import type { Terminal } from "./terminal.js";
 
 /**
@@ -82,12 +82,7 @@ export class ChatScreen {
         const graph = this.#view.graphs.get(event.payload.graph_id);
         const node = graph?.nodes.find((n) => n.id === event.payload.node_id);
         if (!graph || !node) break;
-        if (!term.interactive && !event.payload.progress) {
-          const detail = node.error ?? (node.status === "succeeded" ? node.result_preview : undefined);
-          term.print(
-            `  ${statusIcon(node.status, style)} ${node.id} ${node.status.replace("_", " ")}${detail ? style.dim(` — ${detail.replace(/\s+/g, " ")}`) : ""}`,
-          );
-        }
+        if (!term.interactive && !event.payload.progress) term.print(stepLine(node, style));
         if (graphDone(graph) && !this.#finished.has(graph.id)) {
           this.#finished.add(graph.id);
           term.print([this.graphHeader(graph), ...renderGraph(graph, style)].join("\n"));

@@ -2,15 +2,14 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type LiveApi, startLiveApi } from "@mcpdeck/sdk/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Home, signedIn, start, startInTerminal, userHome } from "./testing/cli.js";
+import { type Home, signedInWithDemo, start, startInTerminal, userHome } from "./testing/cli.js";
 
 let api: LiveApi;
 let home: Home;
 beforeAll(async () => {
   api = await startLiveApi();
   home = userHome();
-  const { client } = await signedIn(api, home, "chat@example.com");
-  await client.trpc.servers.create.mutate({ name: "demo", url: api.demoUrl, auth_method: "none" });
+  const { client } = await signedInWithDemo(api, home, "chat@example.com");
   await client.close();
 });
 afterAll(() => api.close());

@@ -32,6 +32,15 @@ export function progressBar(progress: { current: number; total?: number | undefi
 
 const oneLine = (text: string) => text.replace(/\s+/g, " ").trim();
 
+/**
+ * A step's new status as a line of its own (where nothing is redrawn): its icon, id and status, and
+ * its error or, once it succeeded, its result (cut to `maxDetail` characters).
+ */
+export function stepLine(node: NodeState, style: Style, maxDetail?: number): string {
+  const detail = node.error ?? (node.status === "succeeded" ? node.result_preview : undefined);
+  return `  ${statusIcon(node.status, style)} ${node.id} ${node.status.replace("_", " ")}${detail ? style.dim(` — ${detail.replace(/\s+/g, " ").slice(0, maxDetail)}`) : ""}`;
+}
+
 function nodeLine(node: NodeState, style: Style, nameWidth: number, toolWidth: number): string {
   const parts = [
     statusIcon(node.status, style),

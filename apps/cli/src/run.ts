@@ -11,7 +11,7 @@ import {
 import { UsageError } from "./args.js";
 import { formatSize, saveArtifact } from "./artifacts.js";
 import type { CliContext } from "./context.js";
-import { dependentsFirst, progressBar, renderGraph, statusIcon } from "./graph-tree.js";
+import { dependentsFirst, progressBar, renderGraph, statusIcon, stepLine } from "./graph-tree.js";
 import { askInput, Questions } from "./questions.js";
 import { resolveServer } from "./servers.js";
 import { Terminal } from "./terminal.js";
@@ -101,12 +101,7 @@ export async function runGraph(ctx: CliContext, serverRef: string, opts: RunOpti
           percent.set(node.id, done);
           term.print(`  ${statusIcon(node.status, style)} ${node.id} ${progressBar(node.progress!)}`);
         }
-      } else {
-        const detail = node.error ?? (node.status === "succeeded" ? node.result_preview : undefined);
-        term.print(
-          `  ${statusIcon(node.status, style)} ${node.id} ${node.status.replace("_", " ")}${detail ? style.dim(` — ${detail.replace(/\s+/g, " ").slice(0, 200)}`) : ""}`,
-        );
-      }
+      } else term.print(stepLine(node, style, 200));
     }
     if (event.type === "log_entry" && event.payload.level !== "debug" && event.payload.level !== "info") {
       term.print(

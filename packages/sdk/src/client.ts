@@ -131,13 +131,15 @@ export function createClientFor(platform: Platform, opts: ClientOptions): Mcpdec
     ],
   });
 
-  /** One call with the access token; an expired token is refreshed and the call made once more. */
-  async function call(type: "query" | "mutation", path: string, input: unknown, callOpts?: CallOptions) {
-    const signedIn = !path.startsWith("auth.");
+  /**
+   * Runs `request` with the access token (none when `signedIn` is false); an expired token is
+   * refreshed and the request made once more. Fails with an McpdeckError.
+   */
+  async function withToken<T>(signedIn: boolean, request: (token: string | undefined) => Promise<T>) {
     for (let attempt = 0; ; attempt++) {
       const token = signedIn ? await keeper.accessToken() : undefined;
       try {
-        return await untyped[type](path, input, { ...callOpts, context: { ...callOpts?.context, token } });
+        return await request(token);
       } catch (error) {
         const failure = toError(error);
         if (failure.code === "TOKEN_EXPIRED" && token && attempt === 0) {
@@ -147,6 +149,13 @@ export function createClientFor(platform: Platform, opts: ClientOptions): Mcpdec
         throw failure;
       }
     }
+  }
+
+  /** One procedure call: sign-in calls go without a token, every other one with it. */
+  function call(type: "query" | "mutation", path: string, input: unknown, callOpts?: CallOptions) {
+    return withToken(!path.startsWith("auth."), (token) =>
+      untyped[type](path, input, { ...callOpts, context: { ...callOpts?.context, token } }),
+    );
   }
 
   const calls = {
@@ -166,30 +175,17 @@ export function createClientFor(platform: Platform, opts: ClientOptions): Mcpdec
 
   const sessions = new Set<Session>();
 
-  async function downloadArtifact(artifactId: string): Promise<DownloadedArtifact> {
+  function downloadArtifact(artifactId: string): Promise<DownloadedArtifact> {
     const url = `${baseUrl}/api/v1/artifacts/download/${encodeURIComponent(artifactId)}`;
-    for (let attempt = 0; ; attempt++) {
-      const token = await keeper.accessToken();
-      let response: Response;
-      try {
-        response = await fetchImpl(url, { headers: token ? { authorization: `Bearer ${token}` } : {} });
-      } catch (error) {
-        throw toError(error);
-      }
-      if (response.ok) {
-        return {
-          name: filenameOf(response.headers.get("content-disposition")) ?? artifactId,
-          contentType: response.headers.get("content-type") ?? "application/octet-stream",
-          bytes: new Uint8Array(await response.arrayBuffer()),
-        };
-      }
-      const failure = await errorFromResponse(response, baseUrl);
-      if (failure.code === "TOKEN_EXPIRED" && token && attempt === 0) {
-        await keeper.refresh(token);
-        continue;
-      }
-      throw failure;
-    }
+    return withToken(true, async (token) => {
+      const response = await fetchImpl(url, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+      if (!response.ok) throw await errorFromResponse(response, baseUrl);
+      return {
+        name: filenameOf(response.headers.get("content-disposition")) ?? artifactId,
+        contentType: response.headers.get("content-type") ?? "application/octet-stream",
+        bytes: new Uint8Array(await response.arrayBuffer()),
+      };
+    });
   }
 
   return {

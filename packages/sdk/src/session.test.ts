@@ -16,7 +16,8 @@ import { type LiveApi, startLiveApi, startTcpProxy } from "./testing/index.js";
 
 let api: LiveApi;
 beforeAll(async () => {
-  api = await startLiveApi();
+  // Sockets re-check the sign-in every second, not every 15 s: an expired token closes one sooner.
+  api = await startLiveApi({ socketStatusEveryMs: 1_000 });
 });
 afterAll(() => api.close());
 
@@ -45,6 +46,17 @@ const REPORT_GRAPH = graph([
   },
 ]);
 
+/** A long analysis (100 steps of 200 ms: 20 s, long enough to be stopped) and a report on it. */
+const SLOW_THEN_REPORT = [
+  { id: "slow", tool: "long_running_analysis", arguments: { steps: 100, step_ms: 200 } },
+  {
+    id: "report",
+    tool: "build_report",
+    arguments: { title: "Analysis", sections: [{ heading: "All", data: "{{slow}}" }] },
+    depends_on: ["slow"],
+  },
+];
+
 /** Reads events into `seen` (and a view) until `until` holds for the view. */
 async function readUntil(
   session: Session,
@@ -61,6 +73,10 @@ async function readUntil(
   }
   return { seen, view };
 }
+
+/** Reads events (each given to `onEvent`) until one of the conversation's graphs has ended. */
+const untilGraphDone = (session: Session, onEvent: (event: SessionEvent) => unknown) =>
+  readUntil(session, (v) => [...v.graphs.values()].some(graphDone), [], new SessionView(), onEvent);
 
 const resumableIds = (events: SessionEvent[]) =>
   events
@@ -90,22 +106,16 @@ describe("client.session", () => {
     const { client, server } = await signedInWithDemo();
     const session = client.session(server.id);
     await session.send(REPORT_GRAPH);
-    const { seen, view } = await readUntil(
-      session,
-      (v) => [...v.graphs.values()].some(graphDone),
-      [],
-      new SessionView(),
-      async (event) => {
-        if (event.type === "task_graph_proposal") {
-          expectTypeOf(event).toEqualTypeOf<EventOf<"task_graph_proposal">>();
-          expect(event.payload.nodes.map((n) => [n.id, n.status])).toEqual([
-            ["signups", "pending"],
-            ["report", "pending"],
-          ]);
-          await session.approveAll();
-        }
-      },
-    );
+    const { seen, view } = await untilGraphDone(session, async (event) => {
+      if (event.type === "task_graph_proposal") {
+        expectTypeOf(event).toEqualTypeOf<EventOf<"task_graph_proposal">>();
+        expect(event.payload.nodes.map((n) => [n.id, n.status])).toEqual([
+          ["signups", "pending"],
+          ["report", "pending"],
+        ]);
+        await session.approveAll();
+      }
+    });
     expect(seen[0]?.type).toBe("connection_status");
     const [result] = [...view.graphs.values()];
     expect(result!.nodes.map((n) => [n.id, n.status])).toEqual([
@@ -135,22 +145,16 @@ describe("client.session", () => {
       graph([{ id: "analysis", tool: "long_running_analysis", arguments: { steps: 8, step_ms: 150 } }]),
     );
     let drops = 0;
-    const { seen } = await readUntil(
-      session,
-      (v) => [...v.graphs.values()].some(graphDone),
-      [],
-      new SessionView(),
-      async (event) => {
-        if (event.type === "task_graph_proposal") await session.approve("analysis");
-        // Cut the connection twice while the analysis reports progress; the second time the access
-        // token has expired, so the reconnect must refresh it first.
-        if (event.type === "task_update" && event.payload.progress && drops < 2) {
-          drops++;
-          if (drops === 2) api.advanceClock(16 * 60_000);
-          proxy.dropAll();
-        }
-      },
-    );
+    const { seen } = await untilGraphDone(session, async (event) => {
+      if (event.type === "task_graph_proposal") await session.approve("analysis");
+      // Cut the connection twice while the analysis reports progress; the second time the access
+      // token has expired, so the reconnect must refresh it first.
+      if (event.type === "task_update" && event.payload.progress && drops < 2) {
+        drops++;
+        if (drops === 2) api.advanceClock(16 * 60_000);
+        proxy.dropAll();
+      }
+    });
     expect(drops).toBe(2);
     expect((await store.load())!.refresh_token).not.toBe(before.refresh_token);
     // Each reconnect says so with a fresh connection_status.
@@ -191,7 +195,7 @@ describe("client.session", () => {
     const session = client.session(server.id);
     await readUntil(session, (_v, e) => e.type === "connection_status");
     api.advanceClock(16 * 60_000);
-    // The socket checks the token every 15 s: once it expired, an error event and close code 4401.
+    // The socket re-checks the token (each second here): once expired, an error event and close code 4401.
     const seen: SessionEvent[] = [];
     const expired = () => seen.some((e) => e.type === "error" && e.payload.code === "TOKEN_EXPIRED");
     await readUntil(session, (_v, e) => e.type === "connection_status" && expired(), seen);
@@ -245,38 +249,32 @@ describe("client.session", () => {
     const session = client.session(server.id);
     await session.send("/call configure_report {}");
     const answers: unknown[] = [];
-    const { view } = await readUntil(
-      session,
-      (v) => [...v.graphs.values()].some(graphDone),
-      [],
-      new SessionView(),
-      async (event) => {
-        if (event.type === "task_graph_proposal") await session.approve("call");
-        if (event.type === "input_request") {
-          expect(event.payload.kind).toBe("form");
-          expect(Object.keys(event.payload.schema?.properties ?? {})).toContain("recipient");
-          const wrong = await session
-            .respond(event.payload.request_id, {
-              action: "accept",
-              content: { title: "Q3", sections: ["summary"], include_chart: true, recipient: "not an email" },
-            })
-            .catch((e: unknown) => e);
-          expect(wrong).toBeInstanceOf(McpdeckError);
-          expect((wrong as McpdeckError).issues?.map((i) => i.path)).toEqual(["content.recipient"]);
-          answers.push(
-            await session.respond(event.payload.request_id, {
-              action: "accept",
-              content: {
-                title: "Q3",
-                sections: ["summary"],
-                include_chart: true,
-                recipient: "cfo@example.com",
-              },
-            }),
-          );
-        }
-      },
-    );
+    const { view } = await untilGraphDone(session, async (event) => {
+      if (event.type === "task_graph_proposal") await session.approve("call");
+      if (event.type === "input_request") {
+        expect(event.payload.kind).toBe("form");
+        expect(Object.keys(event.payload.schema?.properties ?? {})).toContain("recipient");
+        const wrong = await session
+          .respond(event.payload.request_id, {
+            action: "accept",
+            content: { title: "Q3", sections: ["summary"], include_chart: true, recipient: "not an email" },
+          })
+          .catch((e: unknown) => e);
+        expect(wrong).toBeInstanceOf(McpdeckError);
+        expect((wrong as McpdeckError).issues?.map((i) => i.path)).toEqual(["content.recipient"]);
+        answers.push(
+          await session.respond(event.payload.request_id, {
+            action: "accept",
+            content: {
+              title: "Q3",
+              sections: ["summary"],
+              include_chart: true,
+              recipient: "cfo@example.com",
+            },
+          }),
+        );
+      }
+    });
     expect(answers).toHaveLength(1);
     const node = [...view.graphs.values()][0]!.nodes[0]!;
     expect(node.status).toBe("succeeded");
@@ -340,17 +338,11 @@ describe("rejecting and cancelling", () => {
       ]),
     );
     const results: unknown[] = [];
-    const { seen, view } = await readUntil(
-      session,
-      (v) => [...v.graphs.values()].some(graphDone),
-      [],
-      new SessionView(),
-      async (event) => {
-        if (event.type !== "task_graph_proposal") return;
-        results.push(await session.reject("signups", { graphId: event.payload.graph_id }));
-        results.push(await session.approve("traffic"));
-      },
-    );
+    const { seen, view } = await untilGraphDone(session, async (event) => {
+      if (event.type !== "task_graph_proposal") return;
+      results.push(await session.reject("signups", { graphId: event.payload.graph_id }));
+      results.push(await session.approve("traffic"));
+    });
     expect(results).toEqual([
       { status: "ok", session_id: session.sessionId },
       { status: "ok", session_id: session.sessionId },
@@ -381,36 +373,20 @@ describe("rejecting and cancelling", () => {
   it("reject(nodeId) on a running node stops it: it ends cancelled, its dependants skipped", async () => {
     const { client, server } = await signedInWithDemo();
     const session = client.session(server.id);
-    await session.send(
-      graph([
-        { id: "slow", tool: "long_running_analysis", arguments: { steps: 100, step_ms: 200 } },
-        {
-          id: "report",
-          tool: "build_report",
-          arguments: { title: "Analysis", sections: [{ heading: "All", data: "{{slow}}" }] },
-          depends_on: ["slow"],
-        },
-      ]),
-    );
+    await session.send(graph(SLOW_THEN_REPORT));
     let rejectedAt = 0;
-    const { seen, view } = await readUntil(
-      session,
-      (v) => [...v.graphs.values()].some(graphDone),
-      [],
-      new SessionView(),
-      async (event) => {
-        if (event.type === "task_graph_proposal") await session.approveAll();
-        if (
-          event.type === "task_update" &&
-          event.payload.node_id === "slow" &&
-          event.payload.progress &&
-          !rejectedAt
-        ) {
-          rejectedAt = Date.now();
-          await session.reject("slow");
-        }
-      },
-    );
+    const { seen, view } = await untilGraphDone(session, async (event) => {
+      if (event.type === "task_graph_proposal") await session.approveAll();
+      if (
+        event.type === "task_update" &&
+        event.payload.node_id === "slow" &&
+        event.payload.progress &&
+        !rejectedAt
+      ) {
+        rejectedAt = Date.now();
+        await session.reject("slow");
+      }
+    });
     expect(rejectedAt).toBeGreaterThan(0);
     // Stopped long before its 20 s.
     expect(Date.now() - rejectedAt).toBeLessThan(10_000);
@@ -423,18 +399,7 @@ describe("rejecting and cancelling", () => {
   it("cancel() mid-run: the running call ends cancelled, steps not started too, and the session says so", async () => {
     const { client, server } = await signedInWithDemo();
     const session = client.session(server.id);
-    await session.send(
-      graph([
-        { id: "slow", tool: "long_running_analysis", arguments: { steps: 100, step_ms: 200 } },
-        {
-          id: "report",
-          tool: "build_report",
-          arguments: { title: "Analysis", sections: [{ heading: "All", data: "{{slow}}" }] },
-          depends_on: ["slow"],
-        },
-        { id: "later", tool: "query_signups", arguments: {} },
-      ]),
-    );
+    await session.send(graph([...SLOW_THEN_REPORT, { id: "later", tool: "query_signups", arguments: {} }]));
     let cancelling: Promise<unknown> | undefined;
     let cancelledAt = 0;
     let progressed = 0;
@@ -495,19 +460,13 @@ describe("rejecting and cancelling", () => {
     const session = client.session(server.id);
     await session.send("/call configure_report {}");
     let requestId: string | undefined;
-    const { seen, view } = await readUntil(
-      session,
-      (v) => [...v.graphs.values()].some(graphDone),
-      [],
-      new SessionView(),
-      async (event) => {
-        if (event.type === "task_graph_proposal") await session.approve("call");
-        if (event.type === "input_request") {
-          requestId = event.payload.request_id;
-          await session.cancel();
-        }
-      },
-    );
+    const { seen, view } = await untilGraphDone(session, async (event) => {
+      if (event.type === "task_graph_proposal") await session.approve("call");
+      if (event.type === "input_request") {
+        requestId = event.payload.request_id;
+        await session.cancel();
+      }
+    });
     expect(requestId).toBeDefined();
     expect(seen).toContainEqual(
       expect.objectContaining({

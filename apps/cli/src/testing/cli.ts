@@ -39,6 +39,17 @@ export async function signedIn(api: LiveApi, home: Home, email: string) {
   return { client, user: result.user };
 }
 
+/** A signed-in user (as `signedIn`) with the demo MCP server registered as "demo". */
+export async function signedInWithDemo(api: LiveApi, home: Home, email: string) {
+  const { client, user } = await signedIn(api, home, email);
+  const server = await client.trpc.servers.create.mutate({
+    name: "demo",
+    url: api.demoUrl,
+    auth_method: "none",
+  });
+  return { client, user, server };
+}
+
 /** A running command: what it printed so far, and waits for what it should print next. */
 export class Running {
   stdout = "";
