@@ -1,7 +1,8 @@
 /** Small measuring helpers shared by the benchmarks. */
 
-/** The p-th percentile (0–100) of `xs`, nearest rank. */
+/** The p-th percentile (0–100) of `xs`, nearest rank (NaN when there are none). */
 export function percentile(xs: readonly number[], p: number): number {
+  if (xs.length === 0) return Number.NaN;
   const sorted = [...xs].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }

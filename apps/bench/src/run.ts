@@ -21,6 +21,7 @@ import { createTestDb } from "@mcpdeck/db/testing";
 import postgres from "postgres";
 import { startBareServer } from "./bare-server.js";
 import type { LoadResult, LoadRun } from "./load.js";
+import { percentile, stopAfter } from "./measure.js";
 
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 8_000);
 const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 2_000);
@@ -29,12 +30,7 @@ const ROUNDS = 2;
 const TARGET = 0.6;
 const PROFILE_PATH = "/api/v1/user/profile";
 
-// Bounded whatever happens (a wedged server, a lost child): the bench must end on its own.
-const hardStop = setTimeout(() => {
-  process.stderr.write("bench: did not finish within 115 s, giving up\n");
-  process.exit(2);
-}, 115_000);
-hardStop.unref();
+stopAfter(115, "bench");
 
 /** A database of its own on the PostgreSQL server at `serverUrl`, dropped by `drop()`. */
 async function createBenchDatabase(serverUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
@@ -117,11 +113,6 @@ function startLoadProcess(): Promise<{
   });
 }
 
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
 interface Totals {
   requests: number;
   failures: number;
@@ -130,12 +121,10 @@ interface Totals {
 }
 
 function summarize(t: Totals) {
-  const sorted = Float64Array.from(t.latencies).sort();
-  const arr = Array.from(sorted);
   return {
     rps: (t.requests - t.failures) / (t.elapsedMs / 1000),
-    p50: percentile(arr, 50),
-    p99: percentile(arr, 99),
+    p50: percentile(t.latencies, 50),
+    p99: percentile(t.latencies, 99),
   };
 }
 

@@ -10,7 +10,8 @@ import type {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectMcp, type McpConnection, type McpEndpointConfig } from "./connection.js";
 import { McpConnectionError } from "./errors.js";
-import { createSsrfGuard, type Resolver } from "./net/ssrf.js";
+import { createSsrfGuard } from "./net/ssrf.js";
+import { endpointConfig as cfg, loopbackGuard as guard, noDns } from "./testing/loopback.js";
 import {
   brokenHandlers,
   closedPort,
@@ -22,18 +23,9 @@ import {
   startStreamablePeer,
 } from "./testing/peers.js";
 
-/** Loopback only: private networks opened for the test peers; any other name fails like NXDOMAIN. */
-const noDns: Resolver = async (host) => {
-  throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: "ENOTFOUND" });
-};
-const guard = createSsrfGuard({ allowPrivateNetworks: true, allowedHosts: [], resolve: noDns });
 const strictGuard = createSsrfGuard({ allowPrivateNetworks: false, allowedHosts: [], resolve: noDns });
 
 const SECRET = "sk-live-SUPERSECRET-0123456789abcdef";
-
-function cfg(url: string, extra: Partial<McpEndpointConfig> = {}): McpEndpointConfig {
-  return { url, authMethod: "none", timeoutSec: 5, sslVerify: true, ...extra };
-}
 
 async function failure(p: Promise<unknown>): Promise<McpConnectionError> {
   const err = await p.then(

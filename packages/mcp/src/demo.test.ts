@@ -9,23 +9,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectMcp, type McpConnection, type McpEndpointConfig } from "./connection.js";
 import type { EraVerdict, ProtocolEra, TransportKind } from "./era.js";
 import type { InputAnswer, InputRequest } from "./hooks.js";
-import { createSsrfGuard, type Resolver } from "./net/ssrf.js";
-import { MODERN_PROTOCOL_VERSION } from "./testing/index.js";
+import { endpointConfig, loopbackGuard as guard, MODERN_PROTOCOL_VERSION } from "./testing/index.js";
 
 const LEGACY_PROTOCOL_VERSION = "2025-11-25";
 
-const noDns: Resolver = async (host) => {
-  throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: "ENOTFOUND" });
-};
-const guard = createSsrfGuard({ allowPrivateNetworks: true, allowedHosts: [], resolve: noDns });
-
-const cfg = (url: string, extra: Partial<McpEndpointConfig> = {}): McpEndpointConfig => ({
-  url,
-  authMethod: "none",
-  timeoutSec: 10,
-  sslVerify: true,
-  ...extra,
-});
+const cfg = (url: string, extra: Partial<McpEndpointConfig> = {}) =>
+  endpointConfig(url, { timeoutSec: 10, ...extra });
 
 const textOf = (result: { content: unknown }) =>
   (result.content as { type: string; text?: string }[])

@@ -1,27 +1,15 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { connectMcp, type McpEndpointConfig } from "./connection.js";
+import { connectMcp } from "./connection.js";
 import { type EraVerdict, LEGACY_VERDICT_HORIZON_MS, parseEraVerdict, priorFor } from "./era.js";
-import { createSsrfGuard, type Resolver } from "./net/ssrf.js";
 import { createConnectionPool } from "./pool.js";
 import {
+  endpointConfig as cfg,
+  loopbackGuard as guard,
   MODERN_PROTOCOL_VERSION,
   startLegacySsePeer,
   startModernPeer,
   startStreamablePeer,
 } from "./testing/index.js";
-
-const noDns: Resolver = async (host) => {
-  throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: "ENOTFOUND" });
-};
-const guard = createSsrfGuard({ allowPrivateNetworks: true, allowedHosts: [], resolve: noDns });
-
-const cfg = (url: string, extra: Partial<McpEndpointConfig> = {}): McpEndpointConfig => ({
-  url,
-  authMethod: "none",
-  timeoutSec: 5,
-  sslVerify: true,
-  ...extra,
-});
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {

@@ -1,22 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { connectMcp, type McpConnection, type McpEndpointConfig } from "./connection.js";
+import { connectMcp, type McpConnection } from "./connection.js";
 import { McpConnectionError } from "./errors.js";
-import { createSsrfGuard, type Resolver } from "./net/ssrf.js";
 import { configFingerprint, createConnectionPool } from "./pool.js";
+import { endpointConfig as cfgFor, loopbackGuard as guard } from "./testing/loopback.js";
 import { closedPort, type StreamablePeer, startStreamablePeer } from "./testing/peers.js";
-
-const noDns: Resolver = async (host) => {
-  throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: "ENOTFOUND" });
-};
-const guard = createSsrfGuard({ allowPrivateNetworks: true, allowedHosts: [], resolve: noDns });
-
-const cfgFor = (url: string, extra: Partial<McpEndpointConfig> = {}): McpEndpointConfig => ({
-  url,
-  authMethod: "none",
-  timeoutSec: 5,
-  sslVerify: true,
-  ...extra,
-});
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

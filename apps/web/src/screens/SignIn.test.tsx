@@ -1,4 +1,4 @@
-import type { ApiError } from "@mcpdeck/contracts";
+import { type ApiError, errorStatus } from "@mcpdeck/contracts";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/react";
 import { initTRPC, TRPCError } from "@trpc/server";
@@ -40,13 +40,20 @@ const REFUSALS = {
   },
 } satisfies Record<string, ApiError>;
 
-/** The tRPC code the API gives each refusal (apps/api/src/errors.ts: 401, 410 as 400, 429). */
-const TRPC_CODE = {
-  OTP_INVALID: "UNAUTHORIZED",
-  OTP_EXPIRED: "BAD_REQUEST",
-  OTP_EXHAUSTED: "BAD_REQUEST",
-  RATE_LIMITED: "TOO_MANY_REQUESTS",
-} as const satisfies Partial<Record<ApiError["code"], TRPCError["code"]>>;
+/**
+ * The tRPC code the API gives each refusal: its HTTP status from the contracts (`errorStatus`), then
+ * that status's tRPC code as apps/api/src/errors.ts picks it (410 goes out as 400).
+ */
+const TRPC_CODE_FOR_STATUS: Record<number, TRPCError["code"]> = {
+  401: "UNAUTHORIZED",
+  410: "BAD_REQUEST",
+  429: "TOO_MANY_REQUESTS",
+};
+const trpcCodeOf = (code: ApiError["code"]) => {
+  const trpcCode = TRPC_CODE_FOR_STATUS[errorStatus[code]];
+  if (!trpcCode) throw new Error(`no tRPC code for ${code} (HTTP ${errorStatus[code]}) in this stand-in`);
+  return trpcCode;
+};
 
 type Answer = ApiError | { ok: unknown };
 const script: Record<"otpRequest" | "otpVerify", Answer[]> = { otpRequest: [], otpVerify: [] };
@@ -67,7 +74,7 @@ const answer = (path: keyof typeof script) =>
       if (!next) throw new Error(`nothing scripted for ${path}`);
       if ("ok" in next) return next.ok;
       throw new TRPCError({
-        code: TRPC_CODE[next.code as keyof typeof TRPC_CODE],
+        code: trpcCodeOf(next.code),
         message: next.message,
         cause: new Refusal(next),
       });

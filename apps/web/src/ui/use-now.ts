@@ -16,7 +16,7 @@ export function useNow(everyMs = 1000): number {
  * says "wait 2 s", the countdown beside it 3 s).
  */
 export function useSecondsLeft(until: number | undefined): number {
-  const tick = useNow();
+  useNow(); // renders again each second
   if (until === undefined) return 0;
-  return Math.max(0, Math.ceil((until - Math.max(tick, Date.now())) / 1000));
+  return Math.max(0, Math.ceil((until - Date.now()) / 1000));
 }

@@ -77,7 +77,8 @@ export function fieldIssue(field: FieldSpec, raw: FieldValue | undefined): strin
   if (field.type === "boolean") return undefined;
   if (field.type === "array") {
     const picked = Array.isArray(raw) ? raw : [];
-    if (picked.length === 0 && field.required) return "Pick at least one.";
+    // Like an empty optional text field: nothing picked is left out of the answer, so nothing to check.
+    if (picked.length === 0) return field.required ? "Pick at least one." : undefined;
     if (field.minItems !== undefined && picked.length < field.minItems)
       return `Pick at least ${field.minItems}.`;
     if (field.maxItems !== undefined && picked.length > field.maxItems)
