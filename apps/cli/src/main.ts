@@ -39,8 +39,8 @@ Usage: mcpdeck <command> [options]
                                       as JSON on stdout with --json, exit code 1 when any step failed
 
   SERVER is a server's name or id. Connection options: --auth none|api_key|oauth, --api-key KEY
-  (asked at the prompt when absent), --header NAME, --client-id ID, --client-secret SECRET,
-  --scope SCOPE, --timeout SECONDS, --ssl-verify / --no-ssl-verify.
+  (asked at the prompt when absent), --header NAME, --client-id ID, --client-secret SECRET
+  (- to type it at the prompt), --scope SCOPE, --timeout SECONDS, --ssl-verify / --no-ssl-verify.
 
 Every command takes:
   --api URL      the mcpdeck API: else $MCPDECK_API_URL, else the last one signed in to, else

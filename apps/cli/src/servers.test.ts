@@ -108,6 +108,27 @@ describe("mcpdeck servers", () => {
     const server = JSON.parse(add.stdout);
     expect(server).toMatchObject({ name: "keyed", auth_method: "api_key", has_credentials: true });
     expect(add.output).not.toContain("s3cret-key");
+    // An OAuth client secret too, with `--client-secret -`.
+    const oauth = start(api, home, [
+      "servers",
+      "add",
+      "confidential",
+      api.demoUrl,
+      "--client-id",
+      "mcpdeck-client",
+      "--client-secret",
+      "-",
+      "--json",
+    ]);
+    await oauth.waitFor("Client secret: ");
+    oauth.write("very-s3cret");
+    expect(await oauth.exited).toBe(0);
+    expect(JSON.parse(oauth.stdout)).toMatchObject({
+      name: "confidential",
+      auth_method: "oauth",
+      has_credentials: true,
+    });
+    expect(oauth.output).not.toContain("very-s3cret");
     const bad = await mcpdeck(api, home, ["servers", "add", "x", api.demoUrl, "--auth", "password"]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("--auth is none, api_key or oauth");

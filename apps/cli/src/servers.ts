@@ -57,15 +57,29 @@ function authMethod(values: ConnectionValues): AuthMethod | undefined {
   return auth;
 }
 
-/** Asks for an API key not given on the command line (a flag would leave it in the shell's history). */
+/** Asks at the prompt, without echo, for a secret (a flag would leave it in the shell's history). */
+async function askSecret(label: string): Promise<string | undefined> {
+  const term = new Terminal(process.stdin, process.stderr);
+  const answer = await term.ask(`${label}: `, { secret: true });
+  term.close();
+  return typeof answer === "string" && answer.trim() !== "" ? answer.trim() : undefined;
+}
+
+/** The API key: from --api-key, else asked at the prompt. */
 async function apiKey(values: ConnectionValues): Promise<string> {
   if (values["api-key"]) return values["api-key"];
-  const term = new Terminal(process.stdin, process.stderr);
-  const key = await term.ask("API key: ", { secret: true });
-  term.close();
-  if (typeof key !== "string" || key.trim() === "")
-    throw new UsageError("An api_key server needs its key: --api-key or at the prompt.");
-  return key.trim();
+  const key = await askSecret("API key");
+  if (!key) throw new UsageError("An api_key server needs its key: --api-key or at the prompt.");
+  return key;
+}
+
+/** An OAuth client secret (optional): `--client-secret -` asks for it at the prompt. */
+async function clientSecret(values: ConnectionValues): Promise<string | undefined> {
+  const given = values["client-secret"];
+  if (given !== "-") return given || undefined;
+  const secret = await askSecret("Client secret");
+  if (!secret) throw new UsageError("--client-secret - asks for the secret at the prompt; none was typed.");
+  return secret;
 }
 
 async function connection(values: ConnectionValues, auth: AuthMethod | undefined) {
@@ -74,9 +88,10 @@ async function connection(values: ConnectionValues, auth: AuthMethod | undefined
   if (auth === "api_key") {
     out.credentials = { api_key: await apiKey(values), ...(values.header ? { header: values.header } : {}) };
   } else if (auth === "oauth") {
+    const secret = await clientSecret(values);
     const oauth = {
       ...(values["client-id"] ? { client_id: values["client-id"] } : {}),
-      ...(values["client-secret"] ? { client_secret: values["client-secret"] } : {}),
+      ...(secret ? { client_secret: secret } : {}),
       ...(values.scope ? { scope: values.scope } : {}),
     };
     if (Object.keys(oauth).length) out.credentials = oauth;
